@@ -1,0 +1,34 @@
+"""The LSP certification portal: application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_DIR, Config, finalise
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, database hooks, views and commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    finalise(app.config)
+
+    from . import admin_views, auth, cli, database, i18n, public, security
+
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    public.init_app(app)
+    admin_views.init_app(app)
+    cli.init_app(app)
+    return app

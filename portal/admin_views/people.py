@@ -1,0 +1,170 @@
+"""Screens for people: applicants (asesi), assessors (asesor) and staff users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField, SelectMultipleField
+from wtforms.validators import Optional, ValidationError
+
+from ..models import AssessorConflict, User
+from ..passwords import hash_password, password_problem
+from ..rules.vocabulary import ROLE_LABELS, ConflictKind, Education, Role, Sex
+from .base import SecureModelView
+from .fields import choices
+
+APPLICANT_LABELS = {
+    "nik": _l("NIK"),
+    "full_name": _l("Full name"),
+    "birth_place": _l("Place of birth"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "nationality": _l("Nationality"),
+    "address": _l("Home address"),
+    "regency_code": _l("Regency code"),
+    "province_code": _l("Province code"),
+    "postal_code": _l("Postal code"),
+    "phone": _l("Mobile phone"),
+    "email": _l("E-mail"),
+    "education_level": _l("Highest education"),
+    "education_major": _l("Field of study"),
+    "library_field": _l("Education in library science"),
+    "has_library_training": _l("Has a competency-based library training certificate"),
+    "experience_months": _l("Relevant work experience (months)"),
+    "institution": _l("Institution / employer"),
+    "job_title": _l("Position"),
+    "institution_address": _l("Institution address"),
+    "nip": _l("NIP (civil servants)"),
+    "education_code": _l("BNSP education code"),
+    "occupation_code": _l("BNSP occupation code"),
+    "budget_source_code": _l("BNSP budget source code"),
+    "ministry_code": _l("BNSP ministry code"),
+    "created_at": _l("Registered"),
+}
+
+
+class ApplicantView(SecureModelView):
+    """Applicants (asesi): FR.APL.01 part 1 and BNSP's reporting fields."""
+
+    screen = "applicant"
+    column_list = (
+        "nik",
+        "full_name",
+        "birth_date",
+        "sex",
+        "education_level",
+        "institution",
+        "created_at",
+    )
+    column_searchable_list = ("nik", "full_name", "email")
+    column_filters = ("sex", "education_level", "province_code", "institution", "created_at")
+    column_default_sort = ("id", True)
+    column_labels = APPLICANT_LABELS
+    form_excluded_columns = ("created_at", "is_demo")
+    form_columns = tuple(k for k in APPLICANT_LABELS if k != "created_at")
+    form_choices = {
+        "sex": [(Sex.MALE.value, _l("Laki-laki")), (Sex.FEMALE.value, _l("Perempuan"))],
+        "education_level": [(e.value, e.value) for e in Education],
+    }
+    column_details_exclude_list = ("is_demo",)
+
+
+class AssessorView(SecureModelView):
+    """Assessors with their MET registration, schemes and declared conflicts."""
+
+    screen = "assessor"
+    column_list = ("full_name", "met_number", "licence_valid_until", "institution", "active")
+    column_searchable_list = ("full_name", "met_number")
+    column_filters = ("active", "licence_valid_until", "institution")
+    column_default_sort = "full_name"
+    form_columns = (
+        "full_name",
+        "met_number",
+        "licence_valid_until",
+        "institution",
+        "email",
+        "phone",
+        "active",
+        "schemes",
+        "conflicts",
+    )
+    inline_models = (
+        (
+            AssessorConflict,
+            {
+                "form_columns": ("id", "applicant", "kind", "note"),
+                "form_choices": {"kind": [(k.value, k.value) for k in ConflictKind]},
+                "form_ajax_refs": {"applicant": {"fields": ("nik", "full_name"), "page_size": 20}},
+            },
+        ),
+    )
+    column_labels = {
+        "full_name": _l("Full name"),
+        "met_number": _l("MET number"),
+        "licence_valid_until": _l("Registration valid until"),
+        "institution": _l("Institution"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "active": _l("Active"),
+        "schemes": _l("Registered for schemes"),
+        "conflicts": _l("Declared conflicts of interest"),
+    }
+
+
+class UserView(SecureModelView):
+    """Staff accounts, their roles and (for asesor) their Assessor record."""
+
+    screen = "user"
+    column_list = ("username", "full_name", "position", "roles", "active", "created_at")
+    column_searchable_list = ("username", "full_name")
+    column_filters = ("active",)
+    column_sortable_list = ("username", "full_name", "active", "created_at")
+    form_columns = ("username", "full_name", "position", "email", "active", "assessor")
+    form_ajax_refs = {"assessor": {"fields": ("full_name", "met_number"), "page_size": 20}}
+    form_extra_fields = {
+        "role_names": SelectMultipleField(_l("Roles"), choices=choices(Role, ROLE_LABELS)),
+        "new_password": PasswordField(
+            _l("New password"),
+            validators=[Optional()],
+            description=_l("Leave empty to keep the current password. At least 10 characters."),
+        ),
+    }
+    column_formatters = {
+        "roles": lambda v, c, m, n: ", ".join(
+            str(_l(ROLE_LABELS[Role(r)])) for r in sorted(m.roles)
+        )
+    }
+    column_labels = {
+        "username": _l("Username"),
+        "full_name": _l("Full name"),
+        "position": _l("Position"),
+        "email": _l("E-mail"),
+        "roles": _l("Roles"),
+        "active": _l("Active"),
+        "assessor": _l("Asesor record"),
+        "created_at": _l("Created"),
+    }
+    column_details_exclude_list = ("password_hash",)
+
+    def on_form_prefill(self, form: Any, id: Any) -> None:
+        form.role_names.data = sorted(self.get_one(id).roles)
+
+    def on_model_change(self, form: Any, model: User, is_created: bool) -> None:
+        roles = set(form.role_names.data or ())
+        if not roles:
+            raise ValidationError(gettext("Choose at least one role."))
+        if Role.ASSESSOR in roles and model.assessor is None:
+            raise ValidationError(
+                gettext("A user with the asesor role must be linked to an asesor record.")
+            )
+        password = form.new_password.data
+        if is_created and not password:
+            raise ValidationError(gettext("Set a password for the new user."))
+        if password:
+            problem = password_problem(password, model.username or "")
+            if problem:
+                raise ValidationError(gettext(problem))
+            model.password_hash = hash_password(password)
+        model.roles = roles

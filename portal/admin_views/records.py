@@ -1,0 +1,224 @@
+"""Screens for what the flow produces: certificates, decision meetings, surveillance reports,
+appeals, complaints, and the read-only audit log."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import (
+    Appeal,
+    AuditEvent,
+    Certificate,
+    Complaint,
+    DecisionMeeting,
+    MeetingAttendee,
+    SurveillanceReport,
+)
+from ..rules.vocabulary import (
+    CERTIFICATE_STATUS_LABELS,
+    AppealStatus,
+    CertificateStatus,
+    ComplaintStatus,
+    JobFit,
+)
+from .base import SecureModelView
+from .fields import badge_formatter
+
+CERTIFICATE_CSS = {
+    CertificateStatus.ACTIVE: "success",
+    CertificateStatus.SUSPENDED: "warning",
+    CertificateStatus.WITHDRAWN: "danger",
+    CertificateStatus.EXPIRED: "secondary",
+    CertificateStatus.SUPERSEDED: "secondary",
+}
+
+
+class CertificateView(SecureModelView):
+    """Issued certificates. Only BNSP's numbers are edited here; the rest comes from issuing."""
+
+    screen = "certificate"
+    allow_create = False
+    column_list = ("number", "holder_name", "scheme.title", "issued_on", "expires_on", "status")
+    column_select_related_list = (Certificate.scheme,)
+    column_searchable_list = ("number", "holder_name", "bnsp_registration_number", "blanko_number")
+    column_filters = ("status", "scheme", "issued_on", "expires_on", "next_surveillance_due")
+    column_default_sort = ("id", True)
+    form_columns = ("bnsp_registration_number", "blanko_number")
+    column_formatters = {"status": badge_formatter(CERTIFICATE_STATUS_LABELS, CERTIFICATE_CSS)}
+    column_details_exclude_list = ("verify_code",)
+    column_labels = {
+        "number": _l("Certificate number"),
+        "holder_name": _l("Holder"),
+        "scheme": _l("Skema"),
+        "scheme.title": _l("Skema"),
+        "issued_on": _l("Issued on"),
+        "expires_on": _l("Expires on"),
+        "status": _l("Status"),
+        "bnsp_registration_number": _l("BNSP registration number"),
+        "blanko_number": _l("Blanko number"),
+        "next_surveillance_due": _l("Next surveillance due"),
+    }
+
+
+class DecisionMeetingView(SecureModelView):
+    """Decision meetings (rapat keputusan) with their attendees and minutes."""
+
+    screen = "decision_meeting"
+    column_list = ("held_on", "place", "chair")
+    column_select_related_list = (DecisionMeeting.chair,)
+    column_filters = ("held_on",)
+    column_default_sort = ("held_on", True)
+    form_columns = ("held_on", "place", "chair", "attendees", "minutes")
+    form_ajax_refs = {"chair": {"fields": ("full_name", "username"), "page_size": 20}}
+    inline_models = (
+        (
+            MeetingAttendee,
+            {
+                "form_columns": ("user", "position"),
+                "form_ajax_refs": {"user": {"fields": ("full_name", "username"), "page_size": 20}},
+            },
+        ),
+    )
+    column_labels = {
+        "held_on": _l("Date"),
+        "place": _l("Place"),
+        "chair": _l("Chaired by"),
+        "attendees": _l("Attendees"),
+        "minutes": _l("Minutes (berita acara)"),
+    }
+
+
+class SurveillanceView(SecureModelView):
+    """Yearly surveillance reports of certificate holders (seed 2.11)."""
+
+    screen = "surveillance"
+    column_list = ("certificate", "due_on", "submitted_on", "placement", "job_fit")
+    column_select_related_list = (SurveillanceReport.certificate,)
+    column_filters = ("due_on", "submitted_on", "job_fit")
+    column_default_sort = ("submitted_on", True)
+    form_columns = (
+        "certificate",
+        "due_on",
+        "submitted_on",
+        "placement",
+        "duties",
+        "job_fit",
+        "evidence",
+    )
+    form_choices = {"job_fit": [(j.value, j.value) for j in JobFit]}
+    form_ajax_refs = {"certificate": {"fields": ("number", "holder_name"), "page_size": 20}}
+    column_labels = {
+        "certificate": _l("Certificate"),
+        "due_on": _l("Due on"),
+        "submitted_on": _l("Submitted on"),
+        "placement": _l("Placement"),
+        "duties": _l("Duties"),
+        "job_fit": _l("Fit with the job"),
+        "evidence": _l("Evidence"),
+    }
+
+
+class AppealView(SecureModelView):
+    """Appeals (banding). Filing and deciding go through the case actions."""
+
+    screen = "appeal"
+    allow_create = False
+    allow_edit = False
+    column_list = ("case", "filed_on", "status", "decided_on")
+    column_select_related_list = (Appeal.case,)
+    column_filters = ("status", "filed_on", "decided_on")
+    column_default_sort = ("filed_on", True)
+    column_formatters = {
+        "status": badge_formatter(
+            {s: s.value for s in AppealStatus},
+            {AppealStatus.PENDING: "warning", AppealStatus.UPHELD: "success"},
+        )
+    }
+    column_labels = {
+        "case": _l("Case"),
+        "filed_on": _l("Filed on"),
+        "status": _l("Status"),
+        "decided_on": _l("Decided on"),
+        "reason": _l("Reason"),
+        "decision_reason": _l("Reason of the decision"),
+    }
+
+
+class ComplaintView(SecureModelView):
+    """Complaints, kept apart from appeals and handled by someone not involved (RULES.md #16)."""
+
+    screen = "complaint"
+    column_list = ("received_on", "complainant_name", "subject", "status", "handler")
+    column_select_related_list = (Complaint.handler,)
+    column_searchable_list = ("complainant_name", "subject")
+    column_filters = ("status", "received_on")
+    column_default_sort = ("received_on", True)
+    form_columns = (
+        "received_on",
+        "complainant_name",
+        "contact",
+        "subject",
+        "description",
+        "case",
+        "certificate",
+        "handler",
+        "status",
+        "resolution",
+        "resolved_on",
+    )
+    form_choices = {"status": [(s.value, s.value) for s in ComplaintStatus]}
+    form_ajax_refs = {
+        "case": {"fields": ("reg_number",), "page_size": 20},
+        "certificate": {"fields": ("number", "holder_name"), "page_size": 20},
+        "handler": {"fields": ("full_name", "username"), "page_size": 20},
+    }
+    column_labels = {
+        "received_on": _l("Received on"),
+        "complainant_name": _l("Complainant"),
+        "contact": _l("Contact"),
+        "subject": _l("Subject"),
+        "description": _l("Description"),
+        "case": _l("Case"),
+        "certificate": _l("Certificate"),
+        "handler": _l("Handled by"),
+        "status": _l("Status"),
+        "resolution": _l("Resolution"),
+        "resolved_on": _l("Resolved on"),
+    }
+
+
+class AuditView(SecureModelView):
+    """The audit trail: every applied change of state. Read-only for everyone."""
+
+    screen = "audit"
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    column_list = (
+        "at",
+        "user",
+        "action",
+        "case",
+        "certificate",
+        "from_status",
+        "to_status",
+        "note",
+    )
+    column_select_related_list = (AuditEvent.user, AuditEvent.case, AuditEvent.certificate)
+    column_filters = ("action", "at", "from_status", "to_status")
+    column_searchable_list = ("action",)
+    column_default_sort = ("id", True)
+    column_labels = {
+        "at": _l("When"),
+        "user": _l("Who"),
+        "action": _l("Action"),
+        "case": _l("Case"),
+        "certificate": _l("Certificate"),
+        "from_status": _l("From"),
+        "to_status": _l("To"),
+        "note": _l("Note"),
+    }
+
+    @property
+    def writable(self) -> bool:
+        return False

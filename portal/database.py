@@ -1,0 +1,66 @@
+"""Database wiring: SQLite pragmas and write locking, migrations."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_DIR
+from .extensions import db, migrate
+
+WRITE_LOCK = "portal_write_lock"
+
+
+def begin_write() -> None:
+    """End the request's read transaction and start one that holds the write lock.
+
+    On SQLite this is BEGIN IMMEDIATE; on PostgreSQL a plain transaction, where the workflow
+    relies on guarded UPDATEs and row locks instead.
+    """
+    db.session.commit()
+    db.session.connection(execution_options={WRITE_LOCK: True})
+
+
+def init_app(app: Flask) -> None:
+    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault(
+            "connect_args", {"timeout": 30, "check_same_thread": False}
+        )
+        if ":memory:" not in uri and uri != "sqlite://":
+            path = uri.removeprefix("sqlite:///")
+            (PROJECT_DIR / path).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, and our own BEGIN so that write transactions can take the lock first.
+
+    pysqlite's own transaction handling is switched off so that the BEGIN we send is the one
+    used. Reads begin DEFERRED; a transaction started by `begin_write()` begins IMMEDIATE, so two
+    writers never read the same state and both act on it.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        immediate = conn.get_execution_options().get(WRITE_LOCK, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    engine.dispose()

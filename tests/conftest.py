@@ -1,0 +1,140 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL from DATABASE_URL),
+the app, a test client, and helpers that build staff and log in as a browser would."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Applicant, Assessor, Scheme, Tuk, Unit, User
+from portal.passwords import hash_password
+
+PASSWORD = "correct-horse-battery"
+_FAST_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+
+
+def database_url(tmp_path) -> str:
+    """PostgreSQL when DATABASE_URL names it, else a fresh SQLite file for this test."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else f"sqlite:///{tmp_path}/test.db"
+
+
+def _reset_postgres() -> None:
+    """Empty every table, keeping the schema (much faster than dropping it per test)."""
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    """The application on a clean database."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "UPLOAD_DIR": tmp_path / "uploads",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            _reset_postgres()
+        yield app
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """A CLI runner for `flask` commands."""
+    return app.test_cli_runner()
+
+
+def make_user(username: str, *roles: str, assessor: Assessor | None = None, **fields) -> User:
+    """Create and commit a member of staff with the given roles."""
+    user = User(
+        username=username,
+        full_name=fields.pop("full_name", username.title()),
+        password_hash=_FAST_HASH,
+        assessor=assessor,
+        **fields,
+    )
+    user.roles = roles
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """Read the CSRF token from a page, as a browser's form would carry it."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    """Log in through the login form."""
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def catalogue(app: Flask) -> dict:
+    """A scheme with two units, a TUK, an asesor registered for the scheme, and an applicant."""
+    units = [
+        Unit(code="DEMO.LP01.001.01", title="Demo: Mengoperasikan komputer"),
+        Unit(code="DEMO.LP01.002.01", title="Demo: Melakukan seleksi bahan perpustakaan"),
+    ]
+    scheme = Scheme(
+        code="KLP", scheme_type="Klaster", title="Klaster Layanan Pemustaka", units=units
+    )
+    tuk = Tuk(code="TUK-01", name="TUK Perpusnas", tuk_type="sewaktu", address="Jakarta")
+    assessor = Assessor(
+        full_name="Siti Asesor",
+        met_number="MET.000.001668 2012",
+        licence_valid_until=date.today() + timedelta(days=365),
+        schemes=[scheme],
+    )
+    applicant = Applicant(
+        nik="3171011708450001",
+        full_name="Budi Santoso",
+        birth_place="Jakarta",
+        birth_date=date(1945, 8, 17),
+        sex="L",
+        address="Jl. Merdeka 1",
+        phone="+6281234567890",
+        education_level="S1",
+        library_field=True,
+    )
+    db.session.add_all([scheme, tuk, assessor, applicant])
+    db.session.commit()
+    return {
+        "scheme": scheme,
+        "units": units,
+        "tuk": tuk,
+        "assessor": assessor,
+        "applicant": applicant,
+    }
