@@ -103,6 +103,11 @@ class SecureModelView(ModelView):
             abort(403)
         return None
 
+    def _get_filter_groups(self) -> Any:
+        """Re-read filter options per list (LookupFilter options need the database)."""
+        self._refresh_filters_cache()
+        return super()._get_filter_groups()
+
     # --- object-level scoping -----------------------------------------------------------------
 
     def get_one(self, id: Any) -> Any:

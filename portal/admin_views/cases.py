@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
+from flask_admin.contrib.sqla.filters import (
+    DateBetweenFilter,
+    DateTimeBetweenFilter,
+    FilterEqual,
+    FilterInList,
+    FilterLike,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +19,7 @@ from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from ..extensions import db
-from ..models import Case, CaseUnit, Scheme, Unit, scheme_unit
+from ..models import Applicant, Assessor, Case, CaseUnit, Schedule, Scheme, Tuk, Unit, scheme_unit
 from ..numbering import reserve
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
@@ -23,7 +30,7 @@ from ..rules.vocabulary import (
 )
 from ..scoping import scope_cases
 from .base import SecureModelView
-from .fields import badge_formatter, choices, enum_formatter
+from .fields import LookupFilter, badge_formatter, choices, enum_formatter
 
 STATUS_CSS = {
     CaseStatus.DRAFT: "light",
@@ -73,19 +80,27 @@ class CaseView(SecureModelView):
     column_default_sort = ("id", True)
     column_searchable_list = ("reg_number", "applicant.nik", "applicant.full_name")
     column_filters = (
-        "status",
-        "scheme",
-        "tuk",
-        "assessor",
-        "schedule",
-        "purpose",
-        "created_at",
-        "assessment_date",
-        "decided_on",
-        "applicant.nik",
-        "applicant.full_name",
+        FilterEqual(
+            Case.status, _l("Status"), options=lambda: choices(CaseStatus, CASE_STATUS_LABELS)
+        ),
+        FilterInList(
+            Case.status, _l("Status"), options=lambda: choices(CaseStatus, CASE_STATUS_LABELS)
+        ),
+        LookupFilter(Case.scheme_id, _l("Skema"), Scheme, Scheme.title),
+        LookupFilter(Case.tuk_id, _l("TUK"), Tuk, Tuk.name),
+        LookupFilter(Case.assessor_id, _l("Asesor"), Assessor, Assessor.full_name),
+        LookupFilter(Case.schedule_id, _l("Schedule"), Schedule, Schedule.code),
+        FilterEqual(
+            Case.purpose,
+            _l("Purpose of assessment"),
+            options=lambda: choices(Purpose, PURPOSE_LABELS),
+        ),
+        DateBetweenFilter(Case.assessment_date, _l("Assessment date")),
+        DateBetweenFilter(Case.decided_on, _l("Decided on")),
+        DateTimeBetweenFilter(Case.created_at, _l("Created")),
+        FilterEqual(Applicant.nik, _l("NIK")),
+        FilterLike(Applicant.full_name, _l("Asesi")),
     )
-    column_filter_labels = {}
     form_columns = (
         "applicant",
         "scheme",
@@ -107,6 +122,7 @@ class CaseView(SecureModelView):
     form_ajax_refs = {
         "applicant": {"fields": ("nik", "full_name"), "page_size": 20},
         "trainer": {"fields": ("full_name", "username"), "page_size": 20},
+        "schedule": {"fields": ("code",), "page_size": 20},
     }
     column_formatters = {
         "status": badge_formatter(CASE_STATUS_LABELS, STATUS_CSS),

@@ -4,6 +4,7 @@ schedules, public documents and BNSP code tables."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired
 
 from ..models import (
     Element,
@@ -19,6 +20,7 @@ from ..rules.vocabulary import (
     SchemeType,
     TukType,
 )
+from ..validators import UnitCode
 from .base import SecureModelView
 from .fields import choices, enum_formatter
 
@@ -95,6 +97,7 @@ class UnitView(SecureModelView):
     column_filters = ("standard",)
     column_default_sort = "code"
     form_columns = ("code", "title", "standard", "elements")
+    form_args = {"code": {"validators": [DataRequired(), UnitCode()]}}
     inline_models = ((Element, {"form_columns": ("id", "number", "title")}),)
     column_labels = {
         "code": _l("Unit code"),

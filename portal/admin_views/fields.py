@@ -1,11 +1,18 @@
-"""Small helpers shared by the screens: translated choices and status badges."""
+"""Small helpers shared by the screens: translated choices, status badges, lookup filters."""
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
+from typing import Any
 
+from flask import has_request_context
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext
 from markupsafe import Markup
+from sqlalchemy import select
+
+from ..extensions import db
 
 
 def choices(values: type[StrEnum], labels: dict) -> list[tuple[str, object]]:
@@ -34,3 +41,30 @@ def badge_formatter(labels: dict, css: dict[str, str]):
         )
 
     return format_value
+
+
+class LookupFilter(FilterEqual):
+    """An equal-filter whose dropdown lists rows of a small table, read when a list is shown.
+
+    Flask-Admin reads filter options once, when the view is built (no database then). Here they
+    are read at list time and kept for a minute, so a new scheme or TUK appears soon and a list
+    page does not pay a query per dropdown.
+    """
+
+    ttl_seconds = 60.0
+
+    def __init__(self, column: Any, name: Any, model: type, label_column: Any) -> None:
+        super().__init__(column, name)
+        self.model, self.label_column = model, label_column
+        self._cached: tuple[float, list[tuple[int, str]]] | None = None
+
+    def get_options(self, view: Any) -> list[tuple[int, str]] | None:
+        if not has_request_context():
+            return None
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > self.ttl_seconds:
+            rows = db.session.execute(
+                select(self.model.id, self.label_column).order_by(self.label_column)
+            )
+            self._cached = (now, [(str(i), label) for i, label in rows])
+        return self._cached[1]

@@ -7,11 +7,12 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectMultipleField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..models import AssessorConflict, User
 from ..passwords import hash_password, password_problem
 from ..rules.vocabulary import ROLE_LABELS, ConflictKind, Education, Role, Sex
+from ..validators import EmailAddress, MetNumber, Nik, Nip, Phone
 from .base import SecureModelView
 from .fields import choices
 
@@ -69,6 +70,12 @@ class ApplicantView(SecureModelView):
         "education_level": [(e.value, e.value) for e in Education],
     }
     column_details_exclude_list = ("is_demo",)
+    form_args = {
+        "nik": {"validators": [DataRequired(), Nik()]},
+        "phone": {"validators": [DataRequired(), Phone()]},
+        "email": {"validators": [Optional(), EmailAddress()]},
+        "nip": {"validators": [Optional(), Nip()]},
+    }
 
 
 class AssessorView(SecureModelView):
@@ -100,6 +107,11 @@ class AssessorView(SecureModelView):
             },
         ),
     )
+    form_args = {
+        "met_number": {"validators": [DataRequired(), MetNumber()]},
+        "phone": {"validators": [Optional(), Phone()]},
+        "email": {"validators": [Optional(), EmailAddress()]},
+    }
     column_labels = {
         "full_name": _l("Full name"),
         "met_number": _l("MET number"),
