@@ -1,14 +1,49 @@
-"""Language and formatting: Indonesian first, English available (Flask-Babel)."""
+"""Language and formatting: Indonesian first, English available (Flask-Babel).
+
+Three gettext domains live in `translations/<lang>/LC_MESSAGES/`:
+
+- `messages`: the portal's own strings (English msgids, extracted by `make i18n`);
+- `admin`: Flask-Admin's built-in strings. Flask-Admin looks them up in its own Flask-Babel
+  domain "admin": in `Admin(translations_path=...)` (our `translations/`) and in the catalogues
+  it ships, which have no `id` (`init_app` makes the first apply outside admin views too);
+- `wtforms`: WTForms' built-in validation messages. WTForms ships no `id` catalogue, and neither
+  Flask-Admin's forms nor Flask-WTF's look outside WTForms' own locale folder, so `init_app`
+  points both at a domain that reads WTForms' catalogues and then ours.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, request, session
-from flask_babel import get_locale, gettext
+import flask_admin.babel
+from babel import Locale
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
+from flask_babel import (
+    Domain,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    refresh,
+)
 from flask_login import current_user
+from markupsafe import Markup
+from wtforms.i18n import messages_path
 
+from .config import PROJECT_DIR
 from .extensions import babel, db
+from .rules import certificates, workflow
 from .rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
@@ -18,12 +53,25 @@ from .rules.vocabulary import (
     TUK_TYPE_LABELS,
 )
 
+TRANSLATIONS_DIR = PROJECT_DIR / "translations"
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
 bp = Blueprint("i18n", __name__)
+
+
+# --- language and time zone -----------------------------------------------------------------
+
+
+def babel_languages() -> list[str]:
+    """The configured languages, the default first."""
+    return list(current_app.config["LANGUAGES"])
 
 
 def select_locale() -> str:
     """The user's chosen language, else the session's, else the browser's with `id` first."""
     languages = babel_languages()
+    if not has_request_context():  # CLI commands, PDF jobs: the LSP's language
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:
@@ -31,11 +79,9 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages, default=languages[0])
 
 
-def babel_languages() -> list[str]:
-    """The configured languages, the default first."""
-    from flask import current_app
-
-    return list(current_app.config["LANGUAGES"])
+def select_timezone() -> str:
+    """The LSP's time zone: times are stored in UTC and shown in this zone."""
+    return current_app.config.get("LSP_TIMEZONE") or DEFAULT_TIMEZONE
 
 
 @bp.route("/lang/<code>", methods=["POST"])
@@ -47,12 +93,127 @@ def switch_language(code: str) -> Any:
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
+    refresh()
     from .auth import safe_next
 
     return redirect(safe_next(request.form.get("next")))
 
 
+# --- WTForms' built-in messages -------------------------------------------------------------
+
+
+class WTFormsTranslations:
+    """WTForms' messages in the request's language, from WTForms' catalogues and then ours."""
+
+    # Later directories win, so our catalogue can also reword a language WTForms ships.
+    domain = Domain([messages_path(), str(TRANSLATIONS_DIR)], domain="wtforms")
+
+    def gettext(self, string: str) -> str:
+        """Translate one message."""
+        return self.domain.get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate a message with a count."""
+        return self.domain.get_translations().ungettext(singular, plural, n)
+
+    # Flask-WTF calls the gettext-module spelling.
+    ugettext = gettext
+    ungettext = ngettext
+
+
+wtforms_translations = WTFormsTranslations()
+
+
+def _hook_library_translations() -> None:
+    """Make Flask-Admin and the forms read our catalogues wherever they look a string up.
+
+    Flask-Admin's `BaseForm` (every model, inline and action form) reads the module attribute
+    `flask_admin.babel.wtforms_domain` on each call; Flask-WTF's `FlaskForm` reads the catalogue
+    it caches on `request.wtforms_translations`, which `_start_request` fills first. Flask-Admin's
+    own domain adds `translations_path` only inside an admin view yet caches one catalogue per
+    language for the whole process, so our directory is also added to its base directories:
+    the first lookup outside a view must not fix an `id` catalogue without our strings.
+    """
+    flask_admin.babel.wtforms_domain = WTFormsTranslations.domain
+    admin_domain = flask_admin.babel.domain
+    directories = list(admin_domain._translation_directories or [])
+    if str(TRANSLATIONS_DIR) not in directories:
+        admin_domain._translation_directories = [*directories, str(TRANSLATIONS_DIR)]
+
+
+def _start_request() -> None:
+    """Per request: choose the language afresh and give Flask-WTF our WTForms catalogue."""
+    # Flask-Babel keeps the locale on `g`, which outlives a request when an app context is
+    # already pushed (tests, CLI): choosing it per request keeps a language switch effective.
+    refresh()
+    request.wtforms_translations = wtforms_translations
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+
+def format_long_date(value: date | datetime | None) -> str:
+    """A date the long way, e.g. `24 November 2026` (a datetime is taken in the LSP's zone)."""
+    if value is None:
+        return ""
+    return format_date(value, "long")
+
+
+def format_local_datetime(value: datetime | None) -> str:
+    """A stored (UTC) time in the LSP's zone, e.g. `24 November 2026 14.30 WIB`."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse(babel_languages()[0])
+    day = locale.date_formats["long"].pattern
+    time = locale.time_formats["short"].pattern
+    return format_datetime(value, locale.datetime_formats["long"].format(f"{time} z", day))
+
+
+def format_number(value: float | int | None) -> str:
+    """A number with the language's separators, e.g. `1.234` or `1.234,5` in Indonesian."""
+    if value is None:
+        return ""
+    return format_decimal(value)
+
+
+def _admin_bool_icon(view: Any, value: Any, name: str) -> Markup:
+    """Flask-Admin's yes/no icon, with a translated tooltip instead of `name: true`."""
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup('<span class="fa {}" title="{}"></span>').format(icon, _yes_no(value))
+
+
+def _yes_no(value: Any) -> str:
+    """Ya / Tidak."""
+    return gettext("Yes") if value else gettext("No")
+
+
+def admin_type_formatters(detail: bool = False) -> dict:
+    """Flask-Admin type formatters that show dates, times and yes/no the portal's way.
+
+    For a view: `column_type_formatters = admin_type_formatters()` and
+    `column_type_formatters_detail = admin_type_formatters(detail=True)`. Exports keep
+    Flask-Admin's ISO dates, which spreadsheets read.
+    """
+    from flask_admin.model import typefmt
+
+    formatters = dict(typefmt.DETAIL_FORMATTERS if detail else typefmt.BASE_FORMATTERS)
+    formatters[bool] = (lambda view, value, name: _yes_no(value)) if detail else _admin_bool_icon
+    # Flask-Admin takes the first type that matches with isinstance: datetime before date.
+    formatters[datetime] = lambda view, value, name: format_local_datetime(value)
+    formatters[date] = lambda view, value, name: format_long_date(value)
+    return formatters
+
+
+# --- coded values ---------------------------------------------------------------------------
+
+# What an audit event's action code reads as: a workflow action or a certificate change.
+ACTION_LABELS = {
+    **{row.action.value: row.label for row in workflow.TRANSITIONS},
+    **{row.action.value: row.label for row in certificates.LIFECYCLE},
+}
+
 LABELS = {
+    "action": ACTION_LABELS,
     "case": CASE_STATUS_LABELS,
     "certificate": CERTIFICATE_STATUS_LABELS,
     "purpose": PURPOSE_LABELS,
@@ -71,12 +232,20 @@ def label(value: str | None, vocabulary: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Babel (Flask-Admin fails without it) and the language switch."""
+    """Bind Flask-Babel (Flask-Admin fails without it), the formatting filters and the switch."""
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(app.root_path + "/../translations"),
+        timezone_selector=select_timezone,
+        default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    _hook_library_translations()
+    app.before_request(_start_request)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["label"] = label
+    app.jinja_env.filters.update(
+        longdate=format_long_date,
+        localdatetime=format_local_datetime,
+        number=format_number,
+    )
     app.register_blueprint(bp)

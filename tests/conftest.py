@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Applicant, Assessor, Scheme, Tuk, Unit, User
+from portal.models import Applicant, Assessor, Scheme, SchemeRequirement, Tuk, Unit, User
 from portal.passwords import hash_password
+from portal.rules.requirements import pustakawan_alternatives
 
 PASSWORD = "correct-horse-battery"
 _FAST_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -35,6 +37,19 @@ def _reset_postgres() -> None:
     db.session.commit()
 
 
+class BrowserClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`.
+
+    The `app` fixture keeps one app context open for the test's own database work, and Flask
+    reuses an open app context for requests; in production each request has its own. Clearing
+    `g` keeps per-request caches (the logged-in user, the locale) from leaking between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
     """The application on a clean database."""
@@ -46,6 +61,7 @@ def app(tmp_path) -> Iterator[Flask]:
             "RATELIMIT_ENABLED": False,
         }
     )
+    app.test_client_class = BrowserClient
     with app.app_context():
         db.create_all()
         if db.engine.dialect.name == "postgresql":
@@ -108,8 +124,16 @@ def catalogue(app: Flask) -> dict:
         Unit(code="DEMO.LP01.001.01", title="Demo: Mengoperasikan komputer"),
         Unit(code="DEMO.LP01.002.01", title="Demo: Melakukan seleksi bahan perpustakaan"),
     ]
+    requirements = [
+        SchemeRequirement(position=i, **asdict(alternative))
+        for i, alternative in enumerate(pustakawan_alternatives(), start=1)
+    ]
     scheme = Scheme(
-        code="KLP", scheme_type="Klaster", title="Klaster Layanan Pemustaka", units=units
+        code="KLP",
+        scheme_type="Klaster",
+        title="Klaster Layanan Pemustaka",
+        units=units,
+        requirements=requirements,
     )
     tuk = Tuk(code="TUK-01", name="TUK Perpusnas", tuk_type="sewaktu", address="Jakarta")
     assessor = Assessor(

@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import admin_type_formatters
 from ..rules.access import can_read, can_write
 
 
@@ -50,6 +51,8 @@ class SecureModelView(ModelView):
     can_set_page_size = True
     page_size_options = (25, 50, 100)
     export_max_rows = 10_000
+    column_type_formatters = admin_type_formatters()
+    column_type_formatters_detail = admin_type_formatters(detail=True)
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         kwargs.setdefault("endpoint", self.screen)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import (
     DateBetweenFilter,
@@ -18,9 +20,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
+from .. import casework
 from ..extensions import db
-from ..models import Applicant, Assessor, Case, CaseUnit, Schedule, Scheme, Tuk, Unit, scheme_unit
+from ..models import (
+    Applicant,
+    Assessor,
+    AuditEvent,
+    Case,
+    CaseUnit,
+    Schedule,
+    Scheme,
+    Tuk,
+    Unit,
+    scheme_unit,
+)
 from ..numbering import reserve
+from ..rules import workflow
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
@@ -28,7 +43,9 @@ from ..rules.vocabulary import (
     CaseStatus,
     Purpose,
 )
+from ..rules.workflow import Action
 from ..scoping import scope_cases
+from . import case_actions
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices, enum_formatter
 
@@ -150,6 +167,140 @@ class CaseView(SecureModelView):
         "assessment_date": _l("Assessment date"),
         "decided_on": _l("Decided on"),
     }
+
+    # --- workflow actions ---------------------------------------------------------------------
+
+    def init_actions(self) -> None:
+        """Offer every workflow action of the transition table in the list's action menu."""
+        self._actions, self._actions_data = [], {}
+        for action in Action:
+            text = _l(workflow.label(action))
+            self._actions.append((action.value, text))
+            self._actions_data[action.value] = (self._action_handler(action), text, None)
+
+    def _action_handler(self, action: Action):
+        """The list-menu handler of an action: show its form for the checked cases."""
+        return lambda ids: self._action_page(action, self.scoped_ids(ids), all_matching=False)
+
+    def is_action_allowed(self, name: str) -> bool:
+        try:
+            action = Action(name)
+        except ValueError:
+            return False
+        roles = frozenset().union(*(row.roles for row in workflow.rows(action)))
+        return current_user.is_authenticated and bool(roles.intersection(current_user.roles))
+
+    @expose("/act/<action>/", methods=("GET", "POST"))
+    def act_view(self, action: str) -> Any:
+        """The form of an action for cases chosen by id or by the list's filter, and its result."""
+        if not self.is_action_allowed(action):
+            abort(403)
+        all_matching = request.args.get("all") == "1"
+        if all_matching:
+            ids = self.matching_ids()
+        else:
+            ids = self.scoped_ids(request.values.getlist("id"))
+        if not ids:
+            flash(gettext("Choose at least one case."), "warning")
+            return redirect(self._list_url())
+        return self._action_page(Action(action), ids, all_matching)
+
+    def _action_page(self, action: Action, ids: list[int], all_matching: bool) -> Any:
+        """Show the action's form; when it is submitted and valid, apply it and show the report."""
+        units = case_actions.unit_rows(ids) if action in case_actions.UNIT_INPUTS else []
+        form = case_actions.build_form(action, units, single=len(ids) == 1)
+        submitted = request.method == "POST" and request.form.get("apply") == "1"
+        if submitted and form.validate():
+            inputs = case_actions.inputs_from(form, action, units)
+            outcome = casework.apply(
+                db.session, action, ids, current_user, inputs, current_app.config
+            )
+            return self._report(action, outcome)
+        cases = db.session.execute(
+            select(Case.id, Case.reg_number, Applicant.full_name, Case.status)
+            .join(Applicant, Applicant.id == Case.applicant_id)
+            .where(Case.id.in_(ids[:20]))
+            .order_by(Case.id)
+        ).all()
+        return self.render(
+            "admin/case_action.html",
+            action=action,
+            action_label=gettext(workflow.label(action)),
+            form=form,
+            ids=[] if all_matching else ids,
+            count=len(ids),
+            shown=cases,
+            single=len(ids) == 1,
+            unit_fields=case_actions.unit_fields(form),
+            common_fields=case_actions.common_fields(form),
+            form_url=url_for(".act_view", action=action.value, **request.args),
+            return_url=self._list_url(),
+        )
+
+    def _report(self, action: Action, outcome: casework.Outcome) -> Any:
+        """Say what was done and list every skipped case with its reason."""
+        flash(
+            gettext(
+                "%(action)s: %(done)d done; %(skipped)d skipped.",
+                action=gettext(workflow.label(action)),
+                done=len(outcome.done),
+                skipped=len(outcome.skipped),
+            ),
+            "success" if not outcome.skipped else "warning",
+        )
+        skipped = [
+            (case_id, reg, gettext(r.msgid, **r.params) if r.params else gettext(r.msgid))
+            for case_id, reg, r in outcome.skipped
+        ]
+        if len(outcome.done) == 1 and not skipped:
+            return redirect(url_for(".details_view", id=outcome.done[0]))
+        return self.render(
+            "admin/case_action_report.html",
+            action_label=gettext(workflow.label(action)),
+            done=len(outcome.done),
+            skipped=skipped,
+            return_url=self._list_url(),
+        )
+
+    def matching_ids(self) -> list[int]:
+        """The ids of every case the list shows with the current filter and search (all pages)."""
+        args = self._get_list_extra_args()
+        sort_column = self._get_column_by_idx(args.sort)
+        _count, query = self.get_list(
+            None,
+            sort_column[0] if sort_column else None,
+            bool(args.sort_desc),
+            args.search,
+            args.filters,
+            execute=False,
+            page_size=False,
+        )
+        return [row[0] for row in query.with_entities(Case.id).order_by(None)]
+
+    def _list_url(self) -> str:
+        """The list page to go back to, with its filters."""
+        target = request.values.get("url")
+        if target and target.startswith("/admin/case/"):
+            return target
+        args = {k: v for k, v in request.args.items() if k != "all"}
+        return url_for(".index_view", **args)
+
+    # --- the case page ------------------------------------------------------------------------
+
+    def actions_for(self, case: Case) -> list[tuple[str, str]]:
+        """The actions the user may take on this case now: (action, label)."""
+        return [
+            (a.value, gettext(workflow.label(a)))
+            for a in casework.available_actions(db.session, case, current_user)
+        ]
+
+    def timeline(self, case: Case) -> list[AuditEvent]:
+        """The case's audit events, oldest first."""
+        return list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+            )
+        )
 
     def get_query(self) -> Any:
         return scope_cases(super().get_query(), current_user)

@@ -6,13 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired
 
-from ..models import (
-    Element,
-    Kuk,
-    Schedule,
-    SchemeRequirement,
-)
+from ..models import Element, Kuk, Schedule, Scheme, SchemeRequirement, Tuk
 from ..rules.vocabulary import (
+    CODE_KIND_LABELS,
+    DOCUMENT_KIND_LABELS,
     TUK_TYPE_LABELS,
     CodeKind,
     DocumentKind,
@@ -22,7 +19,7 @@ from ..rules.vocabulary import (
 )
 from ..validators import UnitCode
 from .base import SecureModelView
-from .fields import choices, enum_formatter
+from .fields import LookupFilter, choices, enum_formatter
 
 
 class SchemeView(SecureModelView):
@@ -70,6 +67,14 @@ class SchemeView(SecureModelView):
                     "min_experience_months",
                 ),
                 "form_choices": {"min_education": [(e.value, e.value) for e in Education]},
+                "column_labels": {
+                    "position": _l("Order"),
+                    "description": _l("Description"),
+                    "min_education": _l("Minimum education"),
+                    "library_field_required": _l("Library science required"),
+                    "training_certificate_required": _l("Library training certificate required"),
+                    "min_experience_months": _l("Minimum experience (months)"),
+                },
             },
         ),
     )
@@ -98,7 +103,15 @@ class UnitView(SecureModelView):
     column_default_sort = "code"
     form_columns = ("code", "title", "standard", "elements")
     form_args = {"code": {"validators": [DataRequired(), UnitCode()]}}
-    inline_models = ((Element, {"form_columns": ("id", "number", "title")}),)
+    inline_models = (
+        (
+            Element,
+            {
+                "form_columns": ("id", "number", "title"),
+                "column_labels": {"number": _l("No."), "title": _l("Element")},
+            },
+        ),
+    )
     column_labels = {
         "code": _l("Unit code"),
         "title": _l("Title"),
@@ -117,7 +130,15 @@ class ElementView(SecureModelView):
     column_default_sort = [("unit_id", False), ("number", False)]
     form_columns = ("unit", "number", "title", "kuks")
     form_ajax_refs = {"unit": {"fields": ("code", "title"), "page_size": 20}}
-    inline_models = ((Kuk, {"form_columns": ("id", "number", "text")}),)
+    inline_models = (
+        (
+            Kuk,
+            {
+                "form_columns": ("id", "number", "text"),
+                "column_labels": {"number": _l("No."), "text": _l("Performance criterion (KUK)")},
+            },
+        ),
+    )
     column_labels = {
         "unit": _l("Unit kompetensi"),
         "number": _l("No."),
@@ -161,7 +182,12 @@ class ScheduleView(SecureModelView):
     )
     column_select_related_list = (Schedule.scheme, Schedule.tuk)
     column_searchable_list = ("code",)
-    column_filters = ("scheme", "tuk", "published", "starts_on")
+    column_filters = (
+        LookupFilter(Schedule.scheme_id, _l("Skema"), Scheme, Scheme.title),
+        LookupFilter(Schedule.tuk_id, _l("TUK"), Tuk, Tuk.name),
+        "published",
+        "starts_on",
+    )
     column_default_sort = ("starts_on", True)
     form_columns = (
         "code",
@@ -194,7 +220,8 @@ class PublicDocumentView(SecureModelView):
     column_list = ("title", "kind", "schedule", "original_name", "published", "uploaded_at")
     column_filters = ("kind", "published")
     form_columns = ("title", "kind", "schedule", "published")
-    form_choices = {"kind": [(k.value, k.value) for k in DocumentKind]}
+    form_choices = {"kind": choices(DocumentKind, DOCUMENT_KIND_LABELS)}
+    column_formatters = {"kind": enum_formatter(DOCUMENT_KIND_LABELS)}
     allow_create = False  # created through the upload form, which stores the file
     column_labels = {
         "title": _l("Title"),
@@ -215,5 +242,6 @@ class BnspCodeView(SecureModelView):
     column_filters = ("kind",)
     column_default_sort = [("kind", False), ("code", False)]
     form_columns = ("kind", "code", "name")
-    form_choices = {"kind": [(k.value, k.value) for k in CodeKind]}
+    form_choices = {"kind": choices(CodeKind, CODE_KIND_LABELS)}
+    column_formatters = {"kind": enum_formatter(CODE_KIND_LABELS)}
     column_labels = {"kind": _l("Table"), "code": _l("Code"), "name": _l("Name")}

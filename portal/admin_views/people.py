@@ -11,7 +11,14 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..models import AssessorConflict, User
 from ..passwords import hash_password, password_problem
-from ..rules.vocabulary import ROLE_LABELS, ConflictKind, Education, Role, Sex
+from ..rules.vocabulary import (
+    CONFLICT_KIND_LABELS,
+    ROLE_LABELS,
+    ConflictKind,
+    Education,
+    Role,
+    Sex,
+)
 from ..validators import EmailAddress, MetNumber, Nik, Nip, Phone
 from .base import SecureModelView
 from .fields import choices
@@ -102,7 +109,12 @@ class AssessorView(SecureModelView):
             AssessorConflict,
             {
                 "form_columns": ("id", "applicant", "kind", "note"),
-                "form_choices": {"kind": [(k.value, k.value) for k in ConflictKind]},
+                "form_choices": {"kind": choices(ConflictKind, CONFLICT_KIND_LABELS)},
+                "column_labels": {
+                    "applicant": _l("Asesi"),
+                    "kind": _l("Kind of conflict"),
+                    "note": _l("Note"),
+                },
                 "form_ajax_refs": {"applicant": {"fields": ("nik", "full_name"), "page_size": 20}},
             },
         ),
@@ -133,7 +145,16 @@ class UserView(SecureModelView):
     column_searchable_list = ("username", "full_name")
     column_filters = ("active",)
     column_sortable_list = ("username", "full_name", "active", "created_at")
-    form_columns = ("username", "full_name", "position", "email", "active", "assessor")
+    form_columns = (
+        "username",
+        "full_name",
+        "position",
+        "email",
+        "role_names",
+        "assessor",
+        "active",
+        "new_password",
+    )
     form_ajax_refs = {"assessor": {"fields": ("full_name", "met_number"), "page_size": 20}}
     form_extra_fields = {
         "role_names": SelectMultipleField(_l("Roles"), choices=choices(Role, ROLE_LABELS)),
@@ -157,6 +178,7 @@ class UserView(SecureModelView):
         "active": _l("Active"),
         "assessor": _l("Asesor record"),
         "created_at": _l("Created"),
+        "locale": _l("Language"),
     }
     column_details_exclude_list = ("password_hash",)
 

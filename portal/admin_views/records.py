@@ -3,8 +3,10 @@ appeals, complaints, and the read-only audit log."""
 
 from __future__ import annotations
 
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import ACTION_LABELS, label
 from ..models import (
     Appeal,
     AuditEvent,
@@ -12,17 +14,22 @@ from ..models import (
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
+    Scheme,
     SurveillanceReport,
 )
 from ..rules.vocabulary import (
+    APPEAL_STATUS_LABELS,
+    CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
+    COMPLAINT_STATUS_LABELS,
+    JOB_FIT_LABELS,
     AppealStatus,
     CertificateStatus,
     ComplaintStatus,
     JobFit,
 )
 from .base import SecureModelView
-from .fields import badge_formatter
+from .fields import LookupFilter, badge_formatter, choices, enum_formatter
 
 CERTIFICATE_CSS = {
     CertificateStatus.ACTIVE: "success",
@@ -41,7 +48,17 @@ class CertificateView(SecureModelView):
     column_list = ("number", "holder_name", "scheme.title", "issued_on", "expires_on", "status")
     column_select_related_list = (Certificate.scheme,)
     column_searchable_list = ("number", "holder_name", "bnsp_registration_number", "blanko_number")
-    column_filters = ("status", "scheme", "issued_on", "expires_on", "next_surveillance_due")
+    column_filters = (
+        FilterEqual(
+            Certificate.status,
+            _l("Status"),
+            options=choices(CertificateStatus, CERTIFICATE_STATUS_LABELS),
+        ),
+        LookupFilter(Certificate.scheme_id, _l("Skema"), Scheme, Scheme.title),
+        "issued_on",
+        "expires_on",
+        "next_surveillance_due",
+    )
     column_default_sort = ("id", True)
     form_columns = ("bnsp_registration_number", "blanko_number")
     column_formatters = {"status": badge_formatter(CERTIFICATE_STATUS_LABELS, CERTIFICATE_CSS)}
@@ -75,6 +92,7 @@ class DecisionMeetingView(SecureModelView):
             MeetingAttendee,
             {
                 "form_columns": ("user", "position"),
+                "column_labels": {"user": _l("Attendee"), "position": _l("Position")},
                 "form_ajax_refs": {"user": {"fields": ("full_name", "username"), "page_size": 20}},
             },
         ),
@@ -105,7 +123,8 @@ class SurveillanceView(SecureModelView):
         "job_fit",
         "evidence",
     )
-    form_choices = {"job_fit": [(j.value, j.value) for j in JobFit]}
+    form_choices = {"job_fit": choices(JobFit, JOB_FIT_LABELS)}
+    column_formatters = {"job_fit": enum_formatter(JOB_FIT_LABELS)}
     form_ajax_refs = {"certificate": {"fields": ("number", "holder_name"), "page_size": 20}}
     column_labels = {
         "certificate": _l("Certificate"),
@@ -130,7 +149,7 @@ class AppealView(SecureModelView):
     column_default_sort = ("filed_on", True)
     column_formatters = {
         "status": badge_formatter(
-            {s: s.value for s in AppealStatus},
+            APPEAL_STATUS_LABELS,
             {AppealStatus.PENDING: "warning", AppealStatus.UPHELD: "success"},
         )
     }
@@ -166,7 +185,8 @@ class ComplaintView(SecureModelView):
         "resolution",
         "resolved_on",
     )
-    form_choices = {"status": [(s.value, s.value) for s in ComplaintStatus]}
+    form_choices = {"status": choices(ComplaintStatus, COMPLAINT_STATUS_LABELS)}
+    column_formatters = {"status": enum_formatter(COMPLAINT_STATUS_LABELS)}
     form_ajax_refs = {
         "case": {"fields": ("reg_number",), "page_size": 20},
         "certificate": {"fields": ("number", "holder_name"), "page_size": 20},
@@ -205,7 +225,19 @@ class AuditView(SecureModelView):
         "note",
     )
     column_select_related_list = (AuditEvent.user, AuditEvent.case, AuditEvent.certificate)
-    column_filters = ("action", "at", "from_status", "to_status")
+    column_filters = (
+        FilterEqual(
+            AuditEvent.action,
+            _l("Action"),
+            options=lambda: [(code, label(code, "action")) for code in ACTION_LABELS],
+        ),
+        "at",
+    )
+    column_formatters = {
+        "action": lambda v, c, m, n: label(m.action, "action"),
+        "from_status": enum_formatter(CASE_STATUS_LABELS),
+        "to_status": enum_formatter(CASE_STATUS_LABELS),
+    }
     column_searchable_list = ("action",)
     column_default_sort = ("id", True)
     column_labels = {

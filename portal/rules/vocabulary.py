@@ -176,6 +176,13 @@ class ConflictKind(StrEnum):
     TRAINER = "trainer"
 
 
+CONFLICT_KIND_LABELS = {
+    ConflictKind.SAME_INSTITUTION: N_("Same institution"),
+    ConflictKind.FAMILY: N_("Family"),
+    ConflictKind.TRAINER: N_("Trained the asesi"),
+}
+
+
 class CertificateStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
@@ -199,16 +206,37 @@ class AppealStatus(StrEnum):
     REJECTED = "rejected"
 
 
+APPEAL_STATUS_LABELS = {
+    AppealStatus.PENDING: N_("Pending"),
+    AppealStatus.UPHELD: N_("Upheld"),
+    AppealStatus.REJECTED: N_("Rejected"),
+}
+
+
 class ComplaintStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
 
 
+COMPLAINT_STATUS_LABELS = {
+    ComplaintStatus.OPEN: N_("Open"),
+    ComplaintStatus.IN_PROGRESS: N_("In progress"),
+    ComplaintStatus.RESOLVED: N_("Resolved"),
+}
+
+
 class JobFit(StrEnum):
     FIT = "sesuai"
     PARTLY = "sebagian"
     NOT_FIT = "tidak_sesuai"
+
+
+JOB_FIT_LABELS = {
+    JobFit.FIT: N_("Fits the job"),
+    JobFit.PARTLY: N_("Partly fits the job"),
+    JobFit.NOT_FIT: N_("Does not fit the job"),
+}
 
 
 class CodeKind(StrEnum):
@@ -232,3 +260,23 @@ class DocumentKind(StrEnum):
     RIGHTS = "rights_and_obligations"
     RULES = "house_rules"
     OTHER = "other"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.APPLICATION_LETTER: N_("Application letter"),
+    DocumentKind.APPLICATION_FORM: N_("Application form FR.APL.01"),
+    DocumentKind.SKKNI: N_("SKKNI (competency standard)"),
+    DocumentKind.CODE_OF_ETHICS: N_("Code of ethics"),
+    DocumentKind.RIGHTS: N_("Rights and obligations of the asesi"),
+    DocumentKind.RULES: N_("House rules"),
+    DocumentKind.OTHER: N_("Other"),
+}
+
+CODE_KIND_LABELS = {
+    CodeKind.PROVINCE: N_("Province"),
+    CodeKind.REGENCY: N_("Regency / city"),
+    CodeKind.EDUCATION: N_("Education"),
+    CodeKind.OCCUPATION: N_("Occupation"),
+    CodeKind.BUDGET_SOURCE: N_("Budget source"),
+    CodeKind.MINISTRY: N_("Ministry"),
+}
