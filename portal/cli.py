@@ -71,14 +71,16 @@ def create_user(
 @with_appcontext
 def setup_demo(cases: int) -> None:
     """Upgrade the schema; on an empty database load reference and demo data; print the logins."""
-    from .demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+    from .cli_data import run_seed_demo
+    from .demo import DEMO_PASSWORD, DEMO_USERS
     from .reference import load_reference
 
     upgrade()
     if db.session.scalar(select(User.id).limit(1)) is None:
         click.echo("New database: loading reference data and demo data …")
         load_reference(db.session)
-        seed_demo(db.session, cases)
+        db.session.commit()
+        run_seed_demo(cases)
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role in DEMO_USERS:
         click.echo(f"  {username:<14} {role}")

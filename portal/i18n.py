@@ -68,15 +68,22 @@ def babel_languages() -> list[str]:
 
 
 def select_locale() -> str:
-    """The user's chosen language, else the session's, else the browser's with `id` first."""
+    """The language to show.
+
+    Staff: the language they chose (remembered per user), else the LSP's (`id`), whatever the
+    browser says: an Indonesian office's browsers are often set to English. Visitors of public
+    pages: the language chosen in this session, else the first of ours the browser accepts at
+    all, `id` before `en`.
+    """
     languages = babel_languages()
     if not has_request_context():  # CLI commands, PDF jobs: the LSP's language
         return languages[0]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        return current_user.locale if current_user.locale in languages else languages[0]
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages, default=languages[0])
+    accepted = {value.split("-")[0].lower() for value, _quality in request.accept_languages}
+    return next((lang for lang in languages if lang in accepted), languages[0])
 
 
 def select_timezone() -> str:

@@ -523,6 +523,7 @@ def test_language_switch_needs_the_csrf_token(client):
         ("en-US,en;q=0.9", "en"),
         ("id-ID,id;q=0.9,en;q=0.8", "id"),
         ("en;q=0.5,id;q=0.5", "id"),
+        ("en-US,en;q=0.9,id;q=0.8", "id"),
         ("fr-FR,fr;q=0.9", "id"),
     ],
 )
@@ -530,6 +531,15 @@ def test_public_pages_follow_the_browser_with_indonesian_first(client, accept_la
     headers = {"Accept-Language": accept_language} if accept_language else {}
     html = client.get("/jadwal", headers=headers).get_data(as_text=True)
     assert f'lang="{expected}"' in html
+
+
+def test_staff_see_indonesian_whatever_their_browser_says(client, app):
+    make_user("sekretariat", "secretariat")
+    login(client, "sekretariat")
+    html = client.get("/admin/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
+        as_text=True
+    )
+    assert 'lang="id"' in html or "Dasbor" in html or "Permohonan" in html
 
 
 # --- dates, times and numbers -------------------------------------------------------------------

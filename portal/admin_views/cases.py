@@ -14,7 +14,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterInList,
     FilterLike,
 )
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -144,6 +144,7 @@ class CaseView(SecureModelView):
     column_formatters = {
         "status": badge_formatter(CASE_STATUS_LABELS, STATUS_CSS),
         "purpose": enum_formatter(PURPOSE_LABELS),
+        "created_at": lambda v, c, m, n: format_date(m.created_at, "medium"),
     }
     column_labels = {
         "reg_number": _l("Registration no."),
