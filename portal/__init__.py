@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .config import PROJECT_DIR, Config, finalise
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: settings, extensions, database hooks, views and commands."""
+    """Build the application: settings, extensions, database hooks, views and commands.
+
+    Flask is imported here, not at the top, so that the pure `portal.rules` package can be
+    imported (by tests, scripts, worker processes) without loading the web stack.
+    """
+    from flask import Flask
+
+    from .config import PROJECT_DIR, Config, finalise
+
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),

@@ -8,18 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .config import PROJECT_DIR
 from .extensions import db, migrate
-
-WRITE_LOCK = "portal_write_lock"
-
-
-def begin_write() -> None:
-    """End the request's read transaction and start one that holds the write lock.
-
-    On SQLite this is BEGIN IMMEDIATE; on PostgreSQL a plain transaction, where the workflow
-    relies on guarded UPDATEs and row locks instead.
-    """
-    db.session.commit()
-    db.session.connection(execution_options={WRITE_LOCK: True})
+from .transactions import WRITE_LOCK
 
 
 def init_app(app: Flask) -> None:
@@ -44,7 +33,7 @@ def _tune_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and our own BEGIN so that write transactions can take the lock first.
 
     pysqlite's own transaction handling is switched off so that the BEGIN we send is the one
-    used. Reads begin DEFERRED; a transaction started by `begin_write()` begins IMMEDIATE, so two
+    used. Reads begin DEFERRED; a transaction started by `transactions.begin_write()` begins IMMEDIATE, so two
     writers never read the same state and both act on it.
     """
 

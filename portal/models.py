@@ -523,9 +523,9 @@ class Case(Model):
 
     closing_reason: Mapped[str | None] = mapped_column(Text)
     previous_certificate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("certificate.id", use_alter=True)
+        ForeignKey("certificate.id", use_alter=True), index=True
     )
-    previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)

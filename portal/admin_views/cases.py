@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -34,7 +35,6 @@ from ..models import (
     Unit,
     scheme_unit,
 )
-from ..numbering import reserve
 from ..rules import workflow
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
@@ -326,7 +326,7 @@ class CaseView(SecureModelView):
         ]
         if is_created:
             model.status = CaseStatus.DRAFT.value
-            model.reg_number = next_reg_number()
+            model.reg_number = casework.next_reg_number(db.session, date.today())
 
 
 def _check_units_in_scheme(scheme: Scheme | None, units: list[Unit]) -> None:
@@ -343,12 +343,3 @@ def _check_units_in_scheme(scheme: Scheme | None, units: list[Unit]) -> None:
         raise ValidationError(
             gettext("These units are not part of the scheme: %(codes)s", codes=", ".join(outside))
         )
-
-
-def next_reg_number() -> str:
-    """The next application number, e.g. APL-2026-000123 (one series per year)."""
-    from datetime import date
-
-    year = date.today().year
-    (seq,) = reserve(db.session, f"APL-{year}")
-    return f"APL-{year}-{seq:06d}"
