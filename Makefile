@@ -6,7 +6,8 @@ STAMP     := $(VENV)/.installed
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
-.PHONY: run test lint test-sqlite test-postgres bench i18n audit clean
+.PHONY: run test lint test-sqlite test-postgres bench i18n audit clean install
+.PHONY: e2e-deps test-e2e
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -25,8 +26,26 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check portal tests bench
 	$(VENV)/bin/ruff format --check portal tests bench
 
-test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(PY) -m pytest -q
+# The suite includes the browser scenarios (tests/e2e, marker e2e): Playwright drives Debian's
+# Chromium, never a downloaded browser. E2E_REQUIRED=1 makes a missing browser fail, not skip.
+test-sqlite: $(STAMP) e2e-deps
+	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q
+
+test-e2e: $(STAMP) e2e-deps
+	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q -m e2e tests/e2e
+
+CHROMIUM  := /usr/bin/chromium
+
+e2e-deps:
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "== e2e: using $(CHROMIUM) ($$($(CHROMIUM) --version 2>/dev/null))"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== e2e: $(CHROMIUM) is missing: running apt-get update and apt-get install -y chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "== e2e: $(CHROMIUM) is missing. Install it as root: apt-get install -y chromium"; \
+		exit 1; \
+	fi
 
 test-postgres: $(STAMP)
 	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_URL)'.replace('+psycopg', ''), connect_timeout=3).close()" 2>/dev/null; then \
@@ -65,6 +84,9 @@ i18n: $(STAMP)
 		$(PYBABEL) -q update -D $$domain -i translations/$$domain.pot -d translations -l id $(I18N_PO) || exit 1; \
 	done
 	$(PYBABEL) compile --statistics --directory translations --domain "$(I18N_DOMAINS)"
+
+bench: $(STAMP)
+	$(PY) bench/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) instance/portal.db* .pytest_cache

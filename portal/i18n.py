@@ -230,6 +230,11 @@ LABELS = {
 }
 
 
+def translate(message: Any) -> str:
+    """A message of the rules (a `Refusal` or an identity `Message`) in the user's language."""
+    return gettext(message.msgid, **message.params)
+
+
 def label(value: str | None, vocabulary: str) -> str:
     """The translated label of a coded value (a status, a purpose, a role …)."""
     if value is None:

@@ -12,19 +12,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
-from flask_babel import gettext
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
+from .i18n import translate
 from .rules import identity
-from .rules.identity import Invalid, Message
+from .rules.identity import Invalid
 
 T = TypeVar("T")
-
-
-def translate(message: Message) -> str:
-    """A rules message in the request's language."""
-    return gettext(message.msgid, **message.params)
 
 
 def _check(parse: Callable[[str], T], field: Field) -> T:

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ..models import (
     Appeal,
@@ -26,6 +27,8 @@ from ..models import (
     Unit,
     User,
 )
+from ..rules.access import can_read
+from ..security import csp_nonce
 from .cases import CaseView
 from .catalogue import (
     BnspCodeView,
@@ -36,12 +39,12 @@ from .catalogue import (
     TukView,
     UnitView,
 )
+from .certificates import CertificateView
 from .dashboard import DashboardView
 from .people import ApplicantView, AssessorView, UserView
 from .records import (
     AppealView,
     AuditView,
-    CertificateView,
     ComplaintView,
     DecisionMeetingView,
     SurveillanceView,
@@ -60,6 +63,7 @@ def init_app(app: Flask) -> None:
         theme=Bootstrap4Theme(swatch="default", fluid=True),
         index_view=DashboardView(name=_l("Dashboard"), url="/admin", endpoint="admin"),
         translations_path=str(app.root_path + "/../translations"),
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(CaseView(Case, name=_l("Cases"), category=PROCESS))
     admin.add_view(ApplicantView(Applicant, name=_l("Asesi"), category=PROCESS))
@@ -85,3 +89,6 @@ def init_app(app: Flask) -> None:
     admin.add_view(UserView(User, name=_l("Users"), category=SYSTEM))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), category=SYSTEM))
     app.extensions["portal_admin"] = admin
+    app.jinja_env.globals["can_read"] = lambda screen: (
+        current_user.is_authenticated and can_read(screen, current_user.roles)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, request, url_for
-from flask_admin import AdminIndexView
+from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
@@ -13,6 +13,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..i18n import admin_type_formatters
 from ..rules.access import can_read, can_write
+
+LOOKUP_PAGE = 20  # the pickers ask for 10 at a time; a larger page would dump the table
+LOOKUP_MAX_OFFSET = 100_000
 
 
 def _roles() -> frozenset[str]:
@@ -101,10 +104,29 @@ class SecureModelView(ModelView):
             "create_view": not self.can_create,
             "edit_view": not self.can_edit,
             "delete_view": not self.can_delete,
+            "ajax_update": not self.can_edit,
+            # Lookups feed the pickers of the create and edit forms, and search whole tables.
+            "ajax_lookup": not (self.can_create or self.can_edit),
+            "export": not self.can_export,
+            "action_view": not self._posted_action_allowed(),
         }
         if refused.get(name):
             abort(403)
         return None
+
+    def _posted_action_allowed(self) -> bool:
+        """True when the bulk action posted from the list exists here and the user may run it."""
+        name = request.form.get("action", "")
+        return name in self._actions_data and self.is_action_allowed(name)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self) -> Any:
+        """Flask-Admin's picker lookup, its paging kept in range (PostgreSQL refuses the rest)."""
+        offset = request.args.get("offset", 0, type=int)
+        limit = request.args.get("limit", LOOKUP_PAGE, type=int)
+        if not (0 <= offset <= LOOKUP_MAX_OFFSET and 0 < limit <= LOOKUP_PAGE):
+            abort(400)
+        return super().ajax_lookup()
 
     def _get_filter_groups(self) -> Any:
         """Re-read filter options per list (LookupFilter options need the database)."""

@@ -23,6 +23,7 @@ from wtforms.validators import ValidationError
 
 from .. import casework
 from ..extensions import db
+from ..i18n import translate
 from ..models import (
     Applicant,
     Assessor,
@@ -249,10 +250,7 @@ class CaseView(SecureModelView):
             ),
             "success" if not outcome.skipped else "warning",
         )
-        skipped = [
-            (case_id, reg, gettext(r.msgid, **r.params) if r.params else gettext(r.msgid))
-            for case_id, reg, r in outcome.skipped
-        ]
+        skipped = [(case_id, reg, translate(r)) for case_id, reg, r in outcome.skipped]
         if len(outcome.done) == 1 and not skipped:
             return redirect(url_for(".details_view", id=outcome.done[0]))
         return self.render(

@@ -19,7 +19,7 @@ from ..rules.vocabulary import (
 )
 from ..validators import UnitCode
 from .base import SecureModelView
-from .fields import LookupFilter, choices, enum_formatter
+from .fields import LookupFilter, choices, enum_formatter, link_formatter
 
 
 class SchemeView(SecureModelView):
@@ -179,8 +179,12 @@ class ScheduleView(SecureModelView):
         "registration_deadline",
         "quota",
         "published",
+        "badges",
     )
     column_select_related_list = (Schedule.scheme, Schedule.tuk)
+    column_formatters = {
+        "badges": link_formatter("documents.badges", _l("ID badges (PDF)"), "schedule_id")
+    }
     column_searchable_list = ("code",)
     column_filters = (
         LookupFilter(Schedule.scheme_id, _l("Skema"), Scheme, Scheme.title),
@@ -210,6 +214,7 @@ class ScheduleView(SecureModelView):
         "quota": _l("Quota"),
         "published": _l("Published"),
         "notes": _l("Notes"),
+        "badges": _l("Badges"),
     }
 
 

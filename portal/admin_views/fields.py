@@ -6,7 +6,7 @@ import time
 from enum import StrEnum
 from typing import Any
 
-from flask import has_request_context
+from flask import has_request_context, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext
 from markupsafe import Markup
@@ -68,3 +68,13 @@ class LookupFilter(FilterEqual):
             )
             self._cached = (now, [(str(i), label) for i, label in rows])
         return self._cached[1]
+
+
+def link_formatter(endpoint: str, text: Any, arg: str):
+    """A list-column formatter that links to a download for the row (e.g. a PDF)."""
+
+    def format_value(view, context, model, name):  # noqa: ANN001
+        url = url_for(endpoint, **{arg: model.id})
+        return Markup('<a href="{}">{}</a>').format(url, text)
+
+    return format_value

@@ -3,85 +3,47 @@ appeals, complaints, and the read-only audit log."""
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import lazy_gettext as _l
+from typing import Any
 
-from ..i18n import ACTION_LABELS, label
+from flask import current_app, flash
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import casework
+from ..extensions import db
+from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
     Appeal,
     AuditEvent,
-    Certificate,
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
-    Scheme,
     SurveillanceReport,
 )
 from ..rules.vocabulary import (
     APPEAL_STATUS_LABELS,
     CASE_STATUS_LABELS,
-    CERTIFICATE_STATUS_LABELS,
     COMPLAINT_STATUS_LABELS,
     JOB_FIT_LABELS,
     AppealStatus,
-    CertificateStatus,
     ComplaintStatus,
     JobFit,
 )
+from ..rules.workflow import Refusal
 from .base import SecureModelView
-from .fields import LookupFilter, badge_formatter, choices, enum_formatter
-
-CERTIFICATE_CSS = {
-    CertificateStatus.ACTIVE: "success",
-    CertificateStatus.SUSPENDED: "warning",
-    CertificateStatus.WITHDRAWN: "danger",
-    CertificateStatus.EXPIRED: "secondary",
-    CertificateStatus.SUPERSEDED: "secondary",
-}
-
-
-class CertificateView(SecureModelView):
-    """Issued certificates. Only BNSP's numbers are edited here; the rest comes from issuing."""
-
-    screen = "certificate"
-    allow_create = False
-    column_list = ("number", "holder_name", "scheme.title", "issued_on", "expires_on", "status")
-    column_select_related_list = (Certificate.scheme,)
-    column_searchable_list = ("number", "holder_name", "bnsp_registration_number", "blanko_number")
-    column_filters = (
-        FilterEqual(
-            Certificate.status,
-            _l("Status"),
-            options=choices(CertificateStatus, CERTIFICATE_STATUS_LABELS),
-        ),
-        LookupFilter(Certificate.scheme_id, _l("Skema"), Scheme, Scheme.title),
-        "issued_on",
-        "expires_on",
-        "next_surveillance_due",
-    )
-    column_default_sort = ("id", True)
-    form_columns = ("bnsp_registration_number", "blanko_number")
-    column_formatters = {"status": badge_formatter(CERTIFICATE_STATUS_LABELS, CERTIFICATE_CSS)}
-    column_details_exclude_list = ("verify_code",)
-    column_labels = {
-        "number": _l("Certificate number"),
-        "holder_name": _l("Holder"),
-        "scheme": _l("Skema"),
-        "scheme.title": _l("Skema"),
-        "issued_on": _l("Issued on"),
-        "expires_on": _l("Expires on"),
-        "status": _l("Status"),
-        "bnsp_registration_number": _l("BNSP registration number"),
-        "blanko_number": _l("Blanko number"),
-        "next_surveillance_due": _l("Next surveillance due"),
-    }
+from .fields import badge_formatter, choices, enum_formatter, link_formatter
 
 
 class DecisionMeetingView(SecureModelView):
     """Decision meetings (rapat keputusan) with their attendees and minutes."""
 
     screen = "decision_meeting"
-    column_list = ("held_on", "place", "chair")
+    column_list = ("held_on", "place", "chair", "minutes_pdf")
+    column_formatters = {
+        "minutes_pdf": link_formatter("documents.minutes", _l("Minutes (PDF)"), "meeting_id")
+    }
     column_select_related_list = (DecisionMeeting.chair,)
     column_filters = ("held_on",)
     column_default_sort = ("held_on", True)
@@ -103,26 +65,24 @@ class DecisionMeetingView(SecureModelView):
         "chair": _l("Chaired by"),
         "attendees": _l("Attendees"),
         "minutes": _l("Minutes (berita acara)"),
+        "minutes_pdf": _l("Minutes"),
     }
 
 
 class SurveillanceView(SecureModelView):
-    """Yearly surveillance reports of certificate holders (seed 2.11)."""
+    """Yearly surveillance reports of certificate holders (seed 2.11).
+
+    A report is recorded through the workflow service, which also moves the certificate's next
+    due date on; reports are records, so they are not edited afterwards.
+    """
 
     screen = "surveillance"
+    allow_edit = False
     column_list = ("certificate", "due_on", "submitted_on", "placement", "job_fit")
     column_select_related_list = (SurveillanceReport.certificate,)
     column_filters = ("due_on", "submitted_on", "job_fit")
     column_default_sort = ("submitted_on", True)
-    form_columns = (
-        "certificate",
-        "due_on",
-        "submitted_on",
-        "placement",
-        "duties",
-        "job_fit",
-        "evidence",
-    )
+    form_columns = ("certificate", "submitted_on", "placement", "duties", "job_fit", "evidence")
     form_choices = {"job_fit": choices(JobFit, JOB_FIT_LABELS)}
     column_formatters = {"job_fit": enum_formatter(JOB_FIT_LABELS)}
     form_ajax_refs = {"certificate": {"fields": ("number", "holder_name"), "page_size": 20}}
@@ -135,6 +95,27 @@ class SurveillanceView(SecureModelView):
         "job_fit": _l("Fit with the job"),
         "evidence": _l("Evidence"),
     }
+
+    def create_model(self, form: Any) -> Any:
+        """Record the report through the service; a refusal is shown beside the form."""
+        if form.certificate.data is None:
+            flash(gettext("Choose the certificate."), "error")
+            return False
+        try:
+            return casework.record_surveillance(
+                db.session,
+                form.certificate.data,
+                current_user,
+                placement=form.placement.data,
+                duties=form.duties.data,
+                job_fit=form.job_fit.data,
+                evidence=form.evidence.data or None,
+                submitted_on=form.submitted_on.data,
+                settings=current_app.config,
+            )
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+            return False
 
 
 class AppealView(SecureModelView):

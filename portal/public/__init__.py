@@ -8,5 +8,5 @@ from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    """Register the public pages."""
+    """Register the public pages (their rate limit is counted by `portal.security.limiter`)."""
     app.register_blueprint(bp)
