@@ -89,4 +89,4 @@ bench: $(STAMP)
 	$(PY) bench/bench_pdf.py
 
 clean:
-	rm -rf $(VENV) instance/portal.db* .pytest_cache
+	rm -rf $(VENV) instance/portal.db* instance/uploads .pytest_cache

@@ -222,6 +222,7 @@ class PublicDocumentView(SecureModelView):
     """Documents offered on the public schedule page (metadata; files are uploaded separately)."""
 
     screen = "public_document"
+    list_template = "admin/public_document_list.html"
     column_list = ("title", "kind", "schedule", "original_name", "published", "uploaded_at")
     column_filters = ("kind", "published")
     form_columns = ("title", "kind", "schedule", "published")

@@ -86,7 +86,7 @@ PURPOSE_LABELS = {
     Purpose.RECERTIFICATION: N_("Sertifikasi ulang"),
     Purpose.PKT: N_("Pengakuan Kompetensi Terkini (PKT)"),
     Purpose.RPL: N_("Rekognisi Pembelajaran Lampau (RPL)"),
-    Purpose.OTHER: N_("Lainnya"),
+    Purpose.OTHER: N_("Other"),
 }
 
 
@@ -110,9 +110,9 @@ class TukType(StrEnum):
 
 
 TUK_TYPE_LABELS = {
-    TukType.SEWAKTU: N_("Sewaktu"),
-    TukType.TEMPAT_KERJA: N_("Tempat kerja"),
-    TukType.MANDIRI: N_("Mandiri"),
+    TukType.SEWAKTU: N_("Sewaktu (temporary site)"),
+    TukType.TEMPAT_KERJA: N_("Tempat kerja (workplace)"),
+    TukType.MANDIRI: N_("Mandiri (independent)"),
 }
 
 
@@ -149,12 +149,12 @@ class AttachmentKind(StrEnum):
 
 
 ATTACHMENT_KIND_LABELS = {
-    AttachmentKind.PHOTO: N_("Pas foto"),
+    AttachmentKind.PHOTO: N_("Photo"),
     AttachmentKind.IJAZAH: N_("Ijazah"),
-    AttachmentKind.CERTIFICATE: N_("Sertifikat pelatihan"),
-    AttachmentKind.WORK_EXPERIENCE: N_("Surat keterangan pengalaman kerja"),
-    AttachmentKind.OTHER: N_("Bukti relevan lainnya"),
-    AttachmentKind.PAYMENT: N_("Bukti pembayaran"),
+    AttachmentKind.CERTIFICATE: N_("Training certificate"),
+    AttachmentKind.WORK_EXPERIENCE: N_("Work experience letter"),
+    AttachmentKind.OTHER: N_("Other relevant evidence"),
+    AttachmentKind.PAYMENT: N_("Proof of payment"),
 }
 
 # The attachments an application cannot be submitted without (seed 2.2).
@@ -192,11 +192,11 @@ class CertificateStatus(StrEnum):
 
 
 CERTIFICATE_STATUS_LABELS = {
-    CertificateStatus.ACTIVE: N_("Aktif"),
-    CertificateStatus.SUSPENDED: N_("Dibekukan"),
-    CertificateStatus.WITHDRAWN: N_("Dicabut"),
-    CertificateStatus.EXPIRED: N_("Kedaluwarsa"),
-    CertificateStatus.SUPERSEDED: N_("Digantikan"),
+    CertificateStatus.ACTIVE: N_("Active"),
+    CertificateStatus.SUSPENDED: N_("Suspended"),
+    CertificateStatus.WITHDRAWN: N_("Withdrawn"),
+    CertificateStatus.EXPIRED: N_("Expired"),
+    CertificateStatus.SUPERSEDED: N_("Superseded"),
 }
 
 
