@@ -311,20 +311,24 @@ class CaseView(SecureModelView):
         form.chosen_units.data = [cu.unit for cu in self.get_one(id).units]
 
     def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
-        """Keep the chosen units inside the scheme, and give a new case its number."""
+        """Keep the chosen units inside the scheme, and give a new case its number.
+
+        Autoflush is off while checking: the new case is in the session without its number yet.
+        """
         if not is_created and model.status not in EDITABLE_CASE_STATUSES:
             raise ValidationError(
                 gettext("The application can be changed only while it is a draft or returned.")
             )
         chosen = list(form.chosen_units.data or ())
-        _check_units_in_scheme(model.scheme, chosen)
+        with db.session.no_autoflush:
+            _check_units_in_scheme(model.scheme, chosen)
+            if is_created:
+                model.status = CaseStatus.DRAFT.value
+                model.reg_number = casework.next_reg_number(db.session, date.today())
         keep = {u.id for u in chosen}
         model.units = [cu for cu in model.units if cu.unit_id in keep] + [
             CaseUnit(unit=u) for u in chosen if u.id not in {cu.unit_id for cu in model.units}
         ]
-        if is_created:
-            model.status = CaseStatus.DRAFT.value
-            model.reg_number = casework.next_reg_number(db.session, date.today())
 
 
 def _check_units_in_scheme(scheme: Scheme | None, units: list[Unit]) -> None:
