@@ -216,3 +216,24 @@ def _second_applicant(i: int = 1) -> Applicant:
     db.session.add(applicant)
     db.session.commit()
     return applicant
+
+
+def test_after_the_third_reassessment_the_page_offers_a_new_prefilled_application(
+    client, catalogue, staff
+):
+    case = make_case(catalogue)
+    case.status = "not_yet_competent"  # set-up: the service tests walk the three re-assessments
+    case.units[0].result = "BK"
+    case.units[0].reassessment_count = 3
+    case.units[1].result = "K"
+    db.session.commit()
+    login(client, "sekretariat")
+    page = client.get(f"/admin/case/details/?id={case.id}").get_data(as_text=True)
+    assert 'id="start-new-application"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/admin/case/new-application/", data={"csrf_token": token, "id": str(case.id)})
+    new = db.session.scalar(select(Case).where(Case.previous_case_id == case.id))
+    assert new.status == "draft"
+    assert new.applicant_id == case.applicant_id and len(new.units) == 2
+    again = client.get(f"/admin/case/details/?id={case.id}").get_data(as_text=True)
+    assert 'id="start-new-application"' not in again

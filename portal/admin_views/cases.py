@@ -293,6 +293,28 @@ class CaseView(SecureModelView):
             for a in casework.available_actions(db.session, case, current_user)
         ]
 
+    def may_start_new_application(self, case: Case) -> bool:
+        """True when a unit reached the re-assessment limit and a new application may start."""
+        facts = casework.load_facts(db.session, [case.id], needs=frozenset({"units"}))[case.id]
+        started = db.session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
+        return workflow.check_new_application(facts, casework.actor_of(current_user), started) is None
+
+    @expose("/new-application/", methods=("POST",))
+    def new_application_view(self) -> Any:
+        """Start the new application that the re-assessment limit requires, pre-filled (2.10)."""
+        case = self.get_one(request.form.get("id", ""))
+        if case is None:
+            abort(404)
+        try:
+            new = casework.start_new_application_from(
+                db.session, case, current_user, current_app.config
+            )
+        except workflow.Refusal as refusal:
+            flash(translate(refusal), "error")
+            return redirect(url_for(".details_view", id=case.id))
+        flash(gettext("New application started: %(number)s.", number=new.reg_number), "success")
+        return redirect(url_for(".details_view", id=new.id))
+
     def timeline(self, case: Case) -> list[AuditEvent]:
         """The case's audit events, oldest first."""
         return list(
