@@ -48,6 +48,7 @@ from .rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
+    N_,
     PURPOSE_LABELS,
     ROLE_LABELS,
     TUK_TYPE_LABELS,
@@ -217,6 +218,11 @@ def admin_type_formatters(detail: bool = False) -> dict:
 ACTION_LABELS = {
     **{row.action.value: row.label for row in workflow.TRANSITIONS},
     **{row.action.value: row.label for row in certificates.LIFECYCLE},
+    "attachment_upload": N_("Attachment uploaded"),
+    "attachment_verdict": N_("Attachment judged"),
+    "record_surveillance": N_("Surveillance report recorded"),
+    "start_recertification": N_("Re-certification started"),
+    "start_new_application": N_("New application started"),
 }
 
 LABELS = {

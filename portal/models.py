@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     CheckConstraint,
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +58,44 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def list_index(name: str, column: str) -> Index:
+    """An index for a list filtered by `column` and shown newest first: (column, id).
+
+    SQLite appends the rowid to every index, PostgreSQL does not: with `id` named, both read a
+    filtered page (`WHERE column = :v ORDER BY id DESC LIMIT 25`) straight from the index,
+    without collecting and sorting every matching row, however rare or common the value.
+    """
+    return Index(name, column, "id")
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """On PostgreSQL a pg_trgm GIN index, so that `ILIKE '%word%'` (name search) is indexed.
+
+    A B-tree cannot serve a pattern with a leading wildcard. SQLite has no trigram index: there
+    the search scans the column's narrow B-tree index, fast enough at 100,000 rows (see
+    docs/serving.md), and this index is an empty placeholder (`WHERE 0`: no rows, no cost) so
+    that both databases carry the same schema. The extension is created first (`_pg_trgm`).
+    """
+    return Index(
+        name,
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        sqlite_where=text("0"),
+    )
+
+
+def prefix_index(name: str, column: str) -> Index:
+    """On PostgreSQL a B-tree in pattern order, so that `LIKE 'TERM%'` (the search of an
+    identifier by its start) is indexed under any collation: the plain unique index serves
+    LIKE only under the "C" collation, which not even C.UTF-8 is. SQLite searches a prefix as
+    a range of its unique index, and gets an empty placeholder here (see `trigram_index`).
+    """
+    return Index(
+        name, column, postgresql_ops={column: "varchar_pattern_ops"}, sqlite_where=text("0")
+    )
+
+
 def one_of(column: str, values: type[enum.Enum], name: str | None = None) -> CheckConstraint:
     """A CHECK constraint that keeps a coded column inside its enum."""
     allowed = ", ".join(f"'{v.value}'" for v in values)
@@ -63,6 +104,11 @@ def one_of(column: str, values: type[enum.Enum], name: str | None = None) -> Che
 
 Model = db.Model
 TS = DateTime(timezone=True)
+
+# The trigram indexes need the pg_trgm extension (shipped with PostgreSQL, trusted since 13):
+# created before the tables by `create_all()`; the migration creates it too.
+_pg_trgm = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+event.listen(Model.metadata, "before_create", _pg_trgm)
 
 
 # --- people and access -----------------------------------------------------------------------
@@ -404,6 +450,14 @@ class Applicant(Model):
         one_of("education_level", Education),
         CheckConstraint("length(nik) = 16", name="nik_length"),
         CheckConstraint("experience_months >= 0", name="experience_non_negative"),
+        # the applicant list's filters (sex has two values of about equal share: the primary
+        # key order finds a page of either at once, and the planner would not use an index)
+        list_index("ix_applicant_province_code", "province_code"),
+        list_index("ix_applicant_education_level", "education_level"),
+        list_index("ix_applicant_institution", "institution"),
+        trigram_index("ix_applicant_full_name_trgm", "full_name"),
+        prefix_index("ix_applicant_nik_prefix", "nik"),
+        trigram_index("ix_applicant_email_trgm", "email"),  # searched by substring too
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -415,7 +469,7 @@ class Applicant(Model):
     nationality: Mapped[str] = mapped_column(String(64), default="Indonesia")
     address: Mapped[str] = mapped_column(Text)
     regency_code: Mapped[str | None] = mapped_column(String(8))
-    province_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(4))
     postal_code: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -433,7 +487,7 @@ class Applicant(Model):
     budget_source_code: Mapped[str | None] = mapped_column(String(8))
     ministry_code: Mapped[str | None] = mapped_column(String(8))
     is_demo: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.nik})"
@@ -464,11 +518,14 @@ class MeetingAttendee(Model):
     """A user present at a decision meeting, in the position they held there."""
 
     __tablename__ = "meeting_attendee"
+    # A surrogate key: Flask-Admin's inline forms edit rows by a single primary key.
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("decision_meeting.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("decision_meeting.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     position: Mapped[str] = mapped_column(String(200))
 
     meeting: Mapped[DecisionMeeting] = relationship(back_populates="attendees")
@@ -482,17 +539,24 @@ class Case(Model):
     __table_args__ = (
         one_of("status", CaseStatus),
         one_of("purpose", Purpose),
+        # every filter and sort of the case list has an index that ends in id (see list_index)
         Index("ix_case_status_id", "status", "id"),
-        Index("ix_case_scheme_status", "scheme_id", "status"),
+        Index("ix_case_scheme_status", "scheme_id", "status", "id"),
+        list_index("ix_case_schedule_id", "schedule_id"),
+        list_index("ix_case_tuk_id", "tuk_id"),
+        list_index("ix_case_assessor_id", "assessor_id"),  # also an asesor's own list
+        list_index("ix_case_purpose", "purpose"),
+        list_index("ix_case_applicant_id", "applicant_id"),  # a name search reads ids only
+        prefix_index("ix_case_reg_number_prefix", "reg_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reg_number: Mapped[str] = mapped_column(String(32), unique=True)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scheme.id"))
-    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule.id"), index=True)
-    tuk_id: Mapped[int | None] = mapped_column(ForeignKey("tuk.id"), index=True)
-    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("assessor.id"), index=True)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule.id"))
+    tuk_id: Mapped[int | None] = mapped_column(ForeignKey("tuk.id"))
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("assessor.id"))
     trainer_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     purpose: Mapped[str] = mapped_column(String(20), default=Purpose.CERTIFICATION.value)
     status: Mapped[str] = mapped_column(String(24), default=CaseStatus.DRAFT.value)
@@ -651,6 +715,10 @@ class Certificate(Model):
         UniqueConstraint("series", "seq"),
         CheckConstraint("expires_on > issued_on", name="expiry_after_issue"),
         Index("ix_certificate_status_expires", "status", "expires_on"),
+        trigram_index("ix_certificate_holder_name_trgm", "holder_name"),
+        prefix_index("ix_certificate_number_prefix", "number"),
+        prefix_index("ix_certificate_bnsp_registration_number_prefix", "bnsp_registration_number"),
+        prefix_index("ix_certificate_blanko_number_prefix", "blanko_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,13 +9,20 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n import admin_type_formatters
-from ..rules.access import can_read, can_write
+from ..rules.access import SCREENS, can_read, can_write
+from ..rules.vocabulary import Role
+from . import export
+from .listing import contains_match, count_rows, ids_matching, prefix_match
 
 LOOKUP_PAGE = 20  # the pickers ask for 10 at a time; a larger page would dump the table
 LOOKUP_MAX_OFFSET = 100_000
+MAX_POSTED_IDS = 1000  # a list page posts at most its page size; "all matching" goes by filter
+MAX_ID = 2**63 - 1  # the largest id a database column holds; others are no row
 
 
 def _roles() -> frozenset[str]:
@@ -53,7 +60,15 @@ class SecureModelView(ModelView):
     page_size = 25
     can_set_page_size = True
     page_size_options = (25, 50, 100)
-    export_max_rows = 10_000
+    # Lists at scale (see listing.py): Flask-Admin's exact COUNT is replaced by `count_rows`
+    # in `get_list`; setting the simple pager only stops Flask-Admin from counting first.
+    simple_list_pager = True
+    # Searchable columns matched by prefix through their index (identifiers); the other
+    # searchable columns are matched by substring.
+    search_prefix_columns: tuple[str, ...] = ()
+    # Exports stream every matching row (export.py), so they need no row limit.
+    export_types = ("csv", "xlsx")
+    export_labels: dict[str, dict] = {}
     column_type_formatters = admin_type_formatters()
     column_type_formatters_detail = admin_type_formatters(detail=True)
 
@@ -88,7 +103,14 @@ class SecureModelView(ModelView):
 
     @property
     def can_export(self) -> bool:  # type: ignore[override]
-        return self.allow_export and current_user.is_authenticated
+        """Those who read the whole screen may export it. An asesor reads only the cases
+        assigned to them, and needs no bulk copy of applicants' personal data (NIK, birth date)."""
+        exporters = SCREENS[self.screen].read - {Role.ASSESSOR}
+        return (
+            self.allow_export
+            and current_user.is_authenticated
+            and bool(exporters.intersection(current_user.roles))
+        )
 
     allow_create = True
     allow_edit = True
@@ -128,10 +150,107 @@ class SecureModelView(ModelView):
             abort(400)
         return super().ajax_lookup()
 
+    # --- lists at scale (listing.py) ----------------------------------------------------------
+
+    def get_list(  # type: ignore[override]
+        self,
+        page: int | None,
+        sort_column: Any,
+        sort_desc: bool,
+        search: str | None,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> tuple[Any, Any]:
+        """A page of rows and their count, in a constant number of queries whatever the page.
+
+        Flask-Admin builds the filtered, sorted and paged query; the count comes from
+        `count_rows` (capped or estimated) and the rows from `_fetch_page`.
+        """
+        _, query = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
+        )
+        if not execute:
+            return None, query
+        return count_rows(db.session, self.model.__table__, query), self._fetch_page(query)
+
+    def _fetch_page(self, query: Any) -> list[Any]:
+        """The rows of a page. When the list shows related rows, the page's ids come first, by
+        the list's own filters, order and OFFSET but without its joins; then those rows alone,
+        with their joins. With the joins in one query the database joins every row it skips or
+        sorts: page 1,000 of the case list took 90 ms so on PostgreSQL (3 ms for its ids), and a
+        search matching 5,000 cases 80 ms on SQLite (10 ms)."""
+        if not self._auto_joins:
+            return query.all()
+        pk = self.get_pk_value_column()
+        ids = [row[0] for row in query.with_entities(pk)]
+        rows = (
+            self.get_query()
+            .options(*(joinedload(path) for path in self._auto_joins))
+            .filter(pk.in_(ids))
+        )
+        position = {row_id: n for n, row_id in enumerate(ids)}
+        return sorted(rows, key=lambda row: position[getattr(row, pk.key)])
+
+    def _apply_search(
+        self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
+    ) -> tuple[Any, Any, Any, Any]:
+        """Every word of the search must match (as in Flask-Admin), by `search_condition`.
+
+        Flask-Admin's own search is `CAST(column AS VARCHAR) ILIKE '%word%'` on every searchable
+        column, through joins: no index serves it, and at 100,000 cases it scanned them all.
+        """
+        for word in search.split():
+            condition = self.search_condition(word)
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def search_condition(self, word: str) -> ColumnElement[bool]:
+        """The rows one search word matches: identifiers by prefix, other text by substring."""
+        dialect = db.session.get_bind().dialect.name
+        pk = self.get_pk_value_column()
+        return pk.in_(
+            ids_matching(
+                pk,
+                *(
+                    prefix_match(getattr(self.model, name), word, dialect)
+                    if name in self.search_prefix_columns
+                    else contains_match(getattr(self.model, name), word, dialect)
+                    for name in self.column_searchable_list
+                ),
+            )
+        )
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str) -> Any:
+        """Every row the list shows with its filters, search and order, streamed (export.py)."""
+        if export_type not in self.export_types:
+            abort(404)
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        _, query = self.get_list(
+            None,
+            sort[0] if sort else None,
+            bool(args.sort_desc),
+            args.search,
+            args.filters,
+            execute=False,
+            page_size=False,
+        )
+        return export.response(self, query, export_type)
+
     def _get_filter_groups(self) -> Any:
         """Re-read filter options per list (LookupFilter options need the database)."""
         self._refresh_filters_cache()
         return super()._get_filter_groups()
+
+    def create_form(self, obj: Any = None) -> Any:
+        return _with_blank_text(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return _with_blank_text(super().edit_form(obj))
 
     # --- object-level scoping -----------------------------------------------------------------
 
@@ -153,9 +272,11 @@ class SecureModelView(ModelView):
         return int(value)
 
     def scoped_ids(self, ids: list[str]) -> list[int]:
-        """The posted ids that the user may act on, in the order posted."""
+        """The posted ids that the user may act on, each once, in the order posted."""
+        if len(ids) > MAX_POSTED_IDS:
+            abort(400)
         try:
-            wanted = [int(i) for i in ids]
+            wanted = [i for i in dict.fromkeys(int(i) for i in ids) if 0 < i <= MAX_ID]
         except ValueError:
             return []
         rows = get_query_for_ids(self.get_query(), self.model, wanted).with_entities(
@@ -163,3 +284,11 @@ class SecureModelView(ModelView):
         )
         allowed = {row[0] for row in rows}
         return [i for i in wanted if i in allowed]
+
+
+def _with_blank_text(form: Any) -> Any:
+    """Label the empty choice of optional selects; WTForms 3.3 would show its value, "__None"."""
+    for field in form:
+        if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", None):
+            field.blank_text = "–"
+    return form

@@ -53,7 +53,7 @@ class DecisionMeetingView(SecureModelView):
         (
             MeetingAttendee,
             {
-                "form_columns": ("user", "position"),
+                "form_columns": ("id", "user", "position"),
                 "column_labels": {"user": _l("Attendee"), "position": _l("Position")},
                 "form_ajax_refs": {"user": {"fields": ("full_name", "username"), "page_size": 20}},
             },
