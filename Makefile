@@ -85,7 +85,13 @@ i18n: $(STAMP)
 	done
 	$(PYBABEL) compile --statistics --directory translations --domain "$(I18N_DOMAINS)"
 
+# Lists, bulk actions and exports at scale, over HTTP from gunicorn (2 workers): SQLite, then
+# PostgreSQL when PG_URL's server answers (a database bench_portal is made there and dropped);
+# then the PDF benchmark. `make bench CASES=20000` for a quick run.
+CASES     ?= 100000
+
 bench: $(STAMP)
+	$(PY) bench/bench_scale.py --cases $(CASES) --pg-url '$(PG_URL)'
 	$(PY) bench/bench_pdf.py
 
 # Known advisories in the installed packages (pip-audit asks PyPI's JSON API for each one).

@@ -1,24 +1,44 @@
-"""Staff login and logout, the user loader, and the role checks every view uses."""
+"""Staff login (throttled per client address and per account) and logout, the user loader,
+and the role checks every view uses."""
 
 from __future__ import annotations
 
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_admin.helpers import is_safe_url
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .extensions import db, login_manager
 from .models import User
 from .passwords import hash_password, needs_rehash, verify_password
+from .security import limiter
 
 bp = Blueprint("auth", __name__)
+
+# Login attempts: every POST per client address, and failures per username from any address
+# (so a botnet cannot guess one account's password either). Both settable in the config.
+DEFAULT_LOGIN_LIMIT = "10/minute"
+DEFAULT_ACCOUNT_LIMIT = "5/15 minutes"
 
 # A hash to verify against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
@@ -37,7 +57,11 @@ def load_user(user_id: str) -> User | None:
     """Reload the logged-in user; a deactivated user loses access at their next request."""
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # One query per request, roles joined in: every page starts with this load, so the
+    # relationship's own select-in load would be a second query on every page.
+    user = db.session.scalar(
+        select(User).options(joinedload(User.role_rows)).where(User.id == int(user_id))
+    )
     return user if user is not None and user.active else None
 
 
@@ -48,7 +72,37 @@ def safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
+def login_limit() -> str:
+    """Login attempts per client address (LOGIN_RATE_LIMIT, e.g. `10/minute`)."""
+    return current_app.config.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_LIMIT
+
+
+def account_limit() -> str:
+    """Failed logins per username, whatever the address (LOGIN_ACCOUNT_LIMIT)."""
+    return current_app.config.get("LOGIN_ACCOUNT_LIMIT") or DEFAULT_ACCOUNT_LIMIT
+
+
+def _account_key() -> str:
+    """The username being tried, as the key of its failure counter."""
+    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+def _login_failed(response: Response) -> bool:
+    """A login that shows the form again has failed (a success redirects)."""
+    return response.status_code == 200
+
+
+def _fresh_session() -> None:
+    """Start the session afresh, keeping only the visitor's choice of language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, methods=["POST"], key_func=_account_key, deduct_when=_login_failed)
 def login() -> Any:
     """Show the login form and log the user in."""
     if current_user.is_authenticated:
@@ -61,6 +115,7 @@ def login() -> Any:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
                 db.session.commit()
+            _fresh_session()  # no token or value planted before the login carries over
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
         flash(gettext("Wrong username or password, or the account is inactive."), "error")
@@ -70,8 +125,9 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    """End the session."""
-    logout_user()
+    """End the session: nothing of it (CSRF token included) outlives the logout but the language."""
+    _fresh_session()
+    logout_user()  # after the clear: it marks the remember cookie for deletion in the session
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from . import backup
 from .extensions import db
 from .models import Assessor, User
 from .passwords import hash_password, password_problem
@@ -92,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(create_user)
     app.cli.add_command(setup_demo)
+    backup.init_app(app)
     from . import cli_data
 
     cli_data.register(app)

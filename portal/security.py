@@ -1,21 +1,79 @@
-"""CSRF on every POST, security headers, and friendly error pages."""
+"""CSRF on every POST, the app's one rate limiter, security headers with a per-request CSP
+nonce, refusal of control characters, spreadsheet-safe cells, and friendly error pages."""
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import csrf
+
+# One limiter for the app (login throttling, certificate verification), keyed by the remote
+# address: behind a reverse proxy, trust its X-Forwarded-For with werkzeug's ProxyFix, or every
+# client shares the proxy's address. Counters live in memory unless RATELIMIT_STORAGE_URI names
+# a shared store (needed with several workers). Flask-Limiter reads RATELIMIT_ENABLED itself.
+limiter = Limiter(get_remote_address)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+HSTS = "max-age=31536000; includeSubDomains"
+
+# C0 control characters other than tab, LF and CR: never typed in a form, refused by PostgreSQL
+# (NUL) and by spreadsheet exports (openpyxl raises on them).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# What makes a spreadsheet read a text cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csp_nonce() -> str:
+    """This response's script nonce, made on first use (Flask-Admin prints it on its tags)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy() -> str:
+    """Same-origin everything, scripts also by nonce; no inline script, style or framing."""
+    scripts = "'self'" + (f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "")
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def has_control_characters(pairs: Iterable[tuple[str, str]]) -> bool:
+    """True when a field name or value holds a control character (see CONTROL_CHARACTERS)."""
+    return any(CONTROL_CHARACTERS.search(key + value) for key, value in pairs)
+
+
+def neutralise_cell(value: Any) -> Any:
+    """The value for a CSV/XLSX cell that a spreadsheet cannot run: formula-like text is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
@@ -24,14 +82,31 @@ def _error_page(status: int, message: str) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Install CSRFProtect (the one CSRF mechanism), headers and error handlers."""
+    """Install CSRFProtect (the one CSRF mechanism), the limiter, headers and error handlers."""
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+    @app.before_request
+    def _refuse_control_characters() -> Any:
+        fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if has_control_characters(fields):
+            return _error_page(
+                400,
+                gettext(
+                    "The form contains control characters (such as NUL) that cannot be "
+                    "stored. Remove them and try again."
+                ),
+            )
+        return None
 
     @app.after_request
     def _headers(response):  # noqa: ANN001
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.errorhandler(CSRFError)
@@ -47,7 +122,10 @@ def init_app(app: Flask) -> None:
         405: lambda: gettext("This action is not allowed here."),
         413: lambda: gettext("The upload is too large."),
         429: lambda: gettext("Too many requests. Wait a moment and try again."),
-        500: lambda: gettext("Something went wrong on our side. Nothing was changed."),
+        500: lambda: gettext(
+            "Something went wrong on our side. What failed was not saved: check the records "
+            "before you try again."
+        ),
     }
 
     @app.errorhandler(HTTPException)

@@ -7,6 +7,8 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
 from sqlalchemy import ColumnElement
@@ -22,7 +24,28 @@ from .listing import contains_match, count_rows, ids_matching, prefix_match
 LOOKUP_PAGE = 20  # the pickers ask for 10 at a time; a larger page would dump the table
 LOOKUP_MAX_OFFSET = 100_000
 MAX_POSTED_IDS = 1000  # a list page posts at most its page size; "all matching" goes by filter
+MAX_PAGE = 100_000  # 2.5 million rows at 25 a page
 MAX_ID = 2**63 - 1  # the largest id a database column holds; others are no row
+
+
+class IdLoader(QueryAjaxModelLoader):
+    """Flask-Admin's picker loader, taking only an id that can be a row: PostgreSQL answers any
+    other posted value ("NaN", "1.5", 10**30) with an error, a 500, instead of "not a choice"."""
+
+    def get_one(self, pk: Any) -> Any:
+        text = str(pk)
+        wanted = int(text) if text.isascii() and text.isdigit() else 0
+        return super().get_one(wanted) if 0 < wanted <= MAX_ID else None
+
+
+class IdLoaderConverter(InlineModelConverter):
+    """Flask-Admin's inline-form builder, giving the inline forms' pickers an IdLoader too."""
+
+    def process_ajax_refs(self, info: Any) -> dict[str, Any]:
+        refs = super().process_ajax_refs(info)
+        for loader in refs.values():
+            loader.__class__ = IdLoader
+        return refs
 
 
 def _roles() -> frozenset[str]:
@@ -56,6 +79,7 @@ class SecureModelView(ModelView):
     """
 
     screen: str = ""
+    inline_model_form_converter = IdLoaderConverter
     can_view_details = True
     page_size = 25
     can_set_page_size = True
@@ -118,7 +142,8 @@ class SecureModelView(ModelView):
     allow_export = False
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        """Answer 403 (not Flask-Admin's silent redirect) to create/edit/delete that is not allowed."""
+        """Answer 403 (not Flask-Admin's silent redirect or 404) to what the user may not do here:
+        create, edit, delete, look rows up for a picker, export, or run the posted bulk action."""
         response = super()._handle_view(name, **kwargs)
         if response is not None:
             return response
@@ -135,6 +160,19 @@ class SecureModelView(ModelView):
         if refused.get(name):
             abort(403)
         return None
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's arguments, its page kept from 0 to MAX_PAGE: a negative or huge one would
+        be a negative or overflowing OFFSET, which PostgreSQL answers with an error."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        return args
+
+    def _create_ajax_loader(self, name: str, options: dict) -> IdLoader:
+        """The view's own pickers take only ids too (see IdLoader)."""
+        loader = super()._create_ajax_loader(name, options)
+        loader.__class__ = IdLoader
+        return loader
 
     def _posted_action_allowed(self) -> bool:
         """True when the bulk action posted from the list exists here and the user may run it."""

@@ -8,6 +8,7 @@ one verdict for every unit, or "follow the recommendation").
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +24,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..extensions import db
 from ..models import Assessor, CaseUnit, DecisionMeeting, Tuk, Unit
@@ -45,6 +46,14 @@ METHODS = [(m.value, label) for m, label in METHOD_LABELS.items()]
 
 
 REASON = _l("Reason")
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def plausible_date(_form: FlaskForm, field: Any) -> None:
+    """Refuse a date outside 2000–2099: no step of the flow is dated there, and date arithmetic
+    (a certificate's expiry) overflows near year 9999."""
+    if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+        raise ValidationError(_l("Give a date from 2000 to 2099."))
 
 
 def _reason(label: Any = REASON) -> TextAreaField:
@@ -89,11 +98,15 @@ FIELDS: dict[Action, Callable[[], dict[str, Any]]] = {
     Action.RECORD_SELF_ASSESSMENT: dict,
     Action.ASSIGN_ASSESSOR: lambda: {
         "assessor_id": SelectField(_l("Asesor"), choices=_assessors(), validators=[DataRequired()]),
-        "assessment_date": DateField(_l("Assessment date"), validators=[DataRequired()]),
+        "assessment_date": DateField(
+            _l("Assessment date"), validators=[DataRequired(), plausible_date]
+        ),
     },
     Action.PRE_ASSESS: lambda: {
         "tuk_id": SelectField(_l("TUK"), choices=_tuks(), validators=[DataRequired()]),
-        "assessment_date": DateField(_l("Assessment date"), validators=[DataRequired()]),
+        "assessment_date": DateField(
+            _l("Assessment date"), validators=[DataRequired(), plausible_date]
+        ),
         "assessment_time": TimeField(_l("Time"), validators=[Optional()]),
         "tools": TextAreaField(
             _l("Assessment tools (FR-DAT-01)"), validators=[Optional(), Length(max=REASON_MAX)]
@@ -110,7 +123,9 @@ FIELDS: dict[Action, Callable[[], dict[str, Any]]] = {
         "note": TextAreaField(_l("Note"), validators=[Optional(), Length(max=REASON_MAX)]),
     },
     Action.ISSUE: lambda: {
-        "issued_on": DateField(_l("Issue date (empty: today)"), validators=[Optional()])
+        "issued_on": DateField(
+            _l("Issue date (empty: today)"), validators=[Optional(), plausible_date]
+        )
     },
     Action.APPEAL: lambda: {
         "reason": _reason(_l("Reason for the appeal")),

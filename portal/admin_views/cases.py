@@ -13,7 +13,6 @@ from flask_admin.contrib.sqla.filters import (
     DateTimeBetweenFilter,
     FilterEqual,
     FilterInList,
-    FilterLike,
 )
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
@@ -49,7 +48,7 @@ from ..scoping import scope_cases
 from . import case_actions
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices, enum_formatter
-from .listing import contains_match, ids_matching, prefix_match
+from .listing import ContainsThrough, contains_match, ids_matching, prefix_match
 
 STATUS_CSS = {
     CaseStatus.DRAFT: "light",
@@ -122,7 +121,7 @@ class CaseView(SecureModelView):
         DateBetweenFilter(Case.decided_on, _l("Decided on")),
         DateTimeBetweenFilter(Case.created_at, _l("Created")),
         FilterEqual(Applicant.nik, _l("NIK")),
-        FilterLike(Applicant.full_name, _l("Asesi")),
+        ContainsThrough(Case.applicant_id, Applicant.full_name, _l("Asesi")),
     )
     form_columns = (
         "applicant",
@@ -320,6 +319,8 @@ class CaseView(SecureModelView):
     @expose("/new-application/", methods=("POST",))
     def new_application_view(self) -> Any:
         """Start the new application that the re-assessment limit requires, pre-filled (2.10)."""
+        if not workflow.NEW_APPLICATION_ROLES.intersection(current_user.roles):
+            abort(403)
         case = self.get_one(request.form.get("id", ""))
         if case is None:
             abort(404)

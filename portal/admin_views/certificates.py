@@ -55,7 +55,12 @@ class CertificateView(SecureModelView):
     details_template = "admin/certificate_details.html"
     column_list = ("number", "holder_name", "scheme.title", "issued_on", "expires_on", "status")
     column_select_related_list = (Certificate.scheme,)
+    # each sort has an index (sorting by scheme would sort the whole table: filter by it instead)
+    column_sortable_list = ("number", "holder_name", "issued_on", "expires_on", "status")
     column_searchable_list = ("number", "holder_name", "bnsp_registration_number", "blanko_number")
+    search_prefix_columns = ("number", "bnsp_registration_number", "blanko_number")
+    allow_export = True
+    export_labels = {"status": CERTIFICATE_STATUS_LABELS}
     column_filters = (
         FilterEqual(
             Certificate.status,
@@ -119,9 +124,6 @@ class CertificateView(SecureModelView):
 
     def get_query(self) -> Any:
         return self._worklist(super().get_query())
-
-    def get_count_query(self) -> Any:
-        return self._worklist(super().get_count_query())
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -196,6 +198,8 @@ class CertificateView(SecureModelView):
     @expose("/recertify/", methods=("POST",))
     def recertify_view(self) -> Any:
         """Start a re-certification case for a certificate (seed 2.12) and open it."""
+        if not certs.RECERTIFICATION_ROLES.intersection(current_user.roles):
+            abort(403)
         certificate = self.get_one(request.form.get("id", ""))
         if certificate is None:
             abort(404)

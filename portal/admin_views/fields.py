@@ -58,6 +58,13 @@ class LookupFilter(FilterEqual):
         self.model, self.label_column = model, label_column
         self._cached: tuple[float, list[tuple[int, str]]] | None = None
 
+    def validate(self, value: str) -> bool:
+        return value.isdigit()
+
+    def clean(self, value: str) -> int:
+        """The chosen row's id as a number: PostgreSQL refuses `integer = varchar`."""
+        return int(value)
+
     def get_options(self, view: Any) -> list[tuple[int, str]] | None:
         if not has_request_context():
             return None

@@ -1,0 +1,152 @@
+"""Lists at scale: what a list page costs must not grow with the table.
+
+Flask-Admin's defaults do not hold at 100,000 cases: an exact COUNT of every filtered list,
+`CAST(column AS VARCHAR) ILIKE '%term%'` on every searchable column (no index can serve it), and
+deep pages whose OFFSET drags the list's joins through every skipped row. The views in `base.py`
+use these pieces instead:
+
+- `count_rows`: an exact count up to `COUNT_CAP`, then "10.000+"; for a whole table, its exact
+  count (SQLite, cheap) or the planner's estimate (PostgreSQL, when large).
+- `prefix_match` / `contains_match`: identifiers (NIK, registration and certificate numbers)
+  are searched by prefix, through their B-tree index; names by substring, through a trigram
+  index on PostgreSQL and a scan of the name's narrow index on SQLite.
+- a page of a list that shows related rows reads its ids first, then those rows with their
+  joins (`SecureModelView._fetch_page`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin.contrib.sqla.filters import FilterLike
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Table,
+    and_,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy import table as sql_table
+from sqlalchemy.orm import Query, Session
+
+from ..i18n import format_number
+
+COUNT_CAP = 10_000  # counted exactly up to here: 400 pages of 25, more than anyone pages through
+
+_PG_CLASS = sql_table("pg_class", column("oid"), column("reltuples"))
+
+
+class ListCount(int):
+    """A list's row count as shown: exact, at least (capped: `10.000+`) or about (`≈ 1.000.000`).
+
+    An int, so that Flask-Admin computes the pages from it; `str()` and Jinja show it in the
+    user's language with its qualifier.
+    """
+
+    capped: bool
+    estimated: bool
+
+    def __new__(cls, value: int, *, capped: bool = False, estimated: bool = False) -> ListCount:
+        count = super().__new__(cls, value)
+        count.capped, count.estimated = capped, estimated
+        return count
+
+    def __str__(self) -> str:
+        text = format_number(int(self))
+        if self.capped:
+            return f"{text}+"
+        return f"≈ {text}" if self.estimated else text
+
+    __html__ = __str__  # a number and a sign: nothing to escape
+
+
+def count_rows(session: Session, table: Table, query: Query) -> ListCount:
+    """The count of a list's query (its paging and order ignored), cheap whatever the filter.
+
+    Without a WHERE clause the query lists the whole table: `count_table`. Otherwise the rows are
+    counted up to `COUNT_CAP` + 1 (`SELECT count(*) FROM (SELECT 1 … LIMIT 10001)`), so a filter
+    or search that matches half the table costs no more than one matching 10,001 rows.
+    """
+    query = query.limit(None).offset(None).order_by(None)
+    if query.whereclause is None:
+        return count_table(session, table)
+    rows = query.with_entities(literal_column("1")).limit(COUNT_CAP + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(rows))
+    return ListCount(min(found, COUNT_CAP), capped=found > COUNT_CAP)
+
+
+def count_table(session: Session, table: Table) -> ListCount:
+    """The number of rows of a table: exact on SQLite (it counts an index's pages, ~1 ms per
+    100,000 rows); on PostgreSQL the planner's estimate (`pg_class.reltuples`, kept by autovacuum)
+    once it reaches `COUNT_CAP`, since an exact count there reads every row (~10 ms per 100,000).
+    One query either way: the exact count in the CASE runs only for a small or unanalysed table.
+    """
+    exact = select(func.count()).select_from(table)
+    if session.get_bind().dialect.name != "postgresql":
+        return ListCount(session.scalar(exact))
+    name = session.get_bind().dialect.identifier_preparer.format_table(table)
+    estimate, counted = session.execute(
+        select(
+            _PG_CLASS.c.reltuples,
+            case((_PG_CLASS.c.reltuples < COUNT_CAP, exact.scalar_subquery())),
+        ).where(_PG_CLASS.c.oid == func.to_regclass(name))
+    ).one()
+    if counted is not None:
+        return ListCount(counted)
+    return ListCount(int(estimate), estimated=True)
+
+
+def prefix_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
+    """Rows whose identifier starts with `term`, found through a B-tree index.
+
+    Identifiers are stored in upper case, so the term is too. SQLite's LIKE ignores case and so
+    cannot use an index: there the prefix is the range [term, next string) of its binary order,
+    read from the column's unique index. PostgreSQL reads `LIKE 'TERM%'` from the column's
+    pattern-order index (`prefix_index` in models.py), correct under any collation.
+    """
+    term = term.upper()
+    if dialect == "sqlite":
+        return and_(column >= term, column < term[:-1] + chr(ord(term[-1]) + 1))
+    return column.startswith(term, autoescape=True)
+
+
+def ids_matching(pk: Any, *conditions: ColumnElement[bool]) -> CompoundSelect:
+    """The ids of the rows meeting any of the conditions, one SELECT per condition (UNION ALL).
+
+    Each condition is read through its own index. An OR of them in one WHERE clause would make
+    SQLite scan the whole table as soon as one of them (a substring) can use no index.
+    """
+    return union_all(*(select(pk).where(condition) for condition in conditions))
+
+
+class ContainsThrough(FilterLike):
+    """A "contains" filter on a column of a referenced table (a case's applicant's name), applied
+    as `foreign_key IN (SELECT id FROM that table WHERE column contains …)`: read through that
+    column's index, where Flask-Admin's join tested the name of every case's applicant (50 ms
+    at 100,000 cases on SQLite, against 10 ms)."""
+
+    def __init__(self, foreign_key: Any, column: Any, name: Any) -> None:
+        super().__init__(foreign_key, name)  # filtering the foreign key: Flask-Admin joins nothing
+        self.target = column
+
+    def apply(self, query: Any, value: str, alias: Any = None) -> Any:
+        dialect = query.session.get_bind().dialect.name
+        rows = select(self.target.class_.id).where(contains_match(self.target, value, dialect))
+        return query.filter(self.column.in_(rows))
+
+
+def contains_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
+    """Rows whose text contains `term`, ignoring case, wildcards in the term escaped.
+
+    PostgreSQL answers `ILIKE '%term%'` from the column's pg_trgm index (terms of three letters
+    or more). SQLite's own LIKE ignores case (ASCII), so it is used as it is, not on `lower()`
+    (which tripled its cost); it scans the column's narrow index, about 6 ms per 100,000 names.
+    """
+    if dialect == "sqlite":
+        return column.contains(term, autoescape=True)
+    return column.icontains(term, autoescape=True)
