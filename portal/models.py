@@ -450,8 +450,8 @@ class Applicant(Model):
         one_of("education_level", Education),
         CheckConstraint("length(nik) = 16", name="nik_length"),
         CheckConstraint("experience_months >= 0", name="experience_non_negative"),
-        # the applicant list's filters (sex has two values of about equal share: the primary
-        # key order finds a page of either at once, and the planner would not use an index)
+        # the applicant list's filters
+        list_index("ix_applicant_sex", "sex"),
         list_index("ix_applicant_province_code", "province_code"),
         list_index("ix_applicant_education_level", "education_level"),
         list_index("ix_applicant_institution", "institution"),

@@ -74,6 +74,7 @@ def upgrade():
         batch_op.create_index('ix_applicant_institution', ['institution', 'id'], unique=False)
         batch_op.create_index('ix_applicant_nik_prefix', ['nik'], unique=False, postgresql_ops={'nik': 'varchar_pattern_ops'}, **PREFIX)
         batch_op.create_index('ix_applicant_province_code', ['province_code', 'id'], unique=False)
+        batch_op.create_index('ix_applicant_sex', ['sex', 'id'], unique=False)
 
     op.create_table('assessor',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -719,6 +720,7 @@ def downgrade():
 
     op.drop_table('assessor')
     with op.batch_alter_table('applicant', schema=None) as batch_op:
+        batch_op.drop_index('ix_applicant_sex')
         batch_op.drop_index('ix_applicant_province_code')
         batch_op.drop_index('ix_applicant_institution')
         batch_op.drop_index('ix_applicant_nik_prefix')

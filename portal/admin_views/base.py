@@ -11,7 +11,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..i18n import admin_type_formatters
 from ..rules.access import SCREENS, can_read, can_write
 from ..rules.vocabulary import Role
 from . import export
-from .listing import contains_match, count_rows, ids_matching, prefix_match
+from .listing import contains_match, count_rows, ids_matching, is_number, prefix_match
 
 LOOKUP_PAGE = 20  # the pickers ask for 10 at a time; a larger page would dump the table
 LOOKUP_MAX_OFFSET = 100_000
@@ -246,20 +246,18 @@ class SecureModelView(ModelView):
         return query, count_query, joins, count_joins
 
     def search_condition(self, word: str) -> ColumnElement[bool]:
-        """The rows one search word matches: identifiers by prefix, other text by substring."""
+        """The rows one search word matches: the text columns by substring, and when the word
+        has a digit (`is_number`) the identifier columns (`search_prefix_columns`) by start."""
         dialect = db.session.get_bind().dialect.name
         pk = self.get_pk_value_column()
-        return pk.in_(
-            ids_matching(
-                pk,
-                *(
-                    prefix_match(getattr(self.model, name), word, dialect)
-                    if name in self.search_prefix_columns
-                    else contains_match(getattr(self.model, name), word, dialect)
-                    for name in self.column_searchable_list
-                ),
-            )
-        )
+        conditions = [
+            prefix_match(getattr(self.model, name), word, dialect)
+            if name in self.search_prefix_columns
+            else contains_match(getattr(self.model, name), word, dialect)
+            for name in self.column_searchable_list
+            if is_number(word) or name not in self.search_prefix_columns
+        ]
+        return pk.in_(ids_matching(pk, *conditions)) if conditions else false()
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str) -> Any:

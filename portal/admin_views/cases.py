@@ -48,7 +48,7 @@ from ..scoping import scope_cases
 from . import case_actions
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices, enum_formatter
-from .listing import ContainsThrough, contains_match, ids_matching, prefix_match
+from .listing import ContainsThrough, contains_match, ids_matching, is_number, prefix_match
 
 STATUS_CSS = {
     CaseStatus.DRAFT: "light",
@@ -346,18 +346,18 @@ class CaseView(SecureModelView):
         return scope_cases(super().get_query(), current_user)
 
     def search_condition(self, word: str) -> Any:
-        """A registration number by prefix, or an applicant by NIK prefix or name substring.
+        """Part of the applicant's name; when the word has a digit also the start of the
+        registration number or of the applicant's NIK.
 
-        Each part is a subquery read through its own index (the applicant's NIK and name, the
-        name's trigram index on PostgreSQL), rather than a join that tests every case's
-        applicant: 10 ms instead of 50 ms at 100,000 cases on SQLite.
+        The applicant's part is a subquery over the applicant table, read through its own index
+        (NIK; the name's trigram index on PostgreSQL, its narrow name index on SQLite), rather
+        than a join that tests every case's applicant: 10 ms instead of 50 ms at 100,000 cases.
         """
         dialect = db.session.get_bind().dialect.name
-        applicants = ids_matching(
-            Applicant.id,
-            prefix_match(Applicant.nik, word, dialect),
-            contains_match(Applicant.full_name, word, dialect),
-        )
+        name = contains_match(Applicant.full_name, word, dialect)
+        if not is_number(word):
+            return Case.applicant_id.in_(select(Applicant.id).where(name))
+        applicants = ids_matching(Applicant.id, prefix_match(Applicant.nik, word, dialect), name)
         return Case.id.in_(
             ids_matching(
                 Case.id,

@@ -7,9 +7,11 @@ use these pieces instead:
 
 - `count_rows`: an exact count up to `COUNT_CAP`, then "10.000+"; for a whole table, its exact
   count (SQLite, cheap) or the planner's estimate (PostgreSQL, when large).
-- `prefix_match` / `contains_match`: identifiers (NIK, registration and certificate numbers)
-  are searched by prefix, through their B-tree index; names by substring, through a trigram
-  index on PostgreSQL and a scan of the name's narrow index on SQLite.
+- `is_number`, `prefix_match`, `contains_match`: a search word with a digit may be the start of
+  an identifier (NIK, registration or certificate number), found through a B-tree index; any
+  word may be part of a name, found through a trigram index on PostgreSQL and by a scan of the
+  name's narrow index on SQLite.
+- `ContainsThrough`: a "contains" filter on a referenced table's column, as a subquery.
 - a page of a list that shows related rows reads its ids first, then those rows with their
   joins (`SecureModelView._fetch_page`).
 """
@@ -36,7 +38,9 @@ from sqlalchemy.orm import Query, Session
 
 from ..i18n import format_number
 
-COUNT_CAP = 10_000  # counted exactly up to here: 400 pages of 25, more than anyone pages through
+# Counted exactly up to here: the pager offers 400 pages of 25, more than anyone pages through;
+# a larger result is narrowed by a filter (or opened at a page by its URL).
+COUNT_CAP = 10_000
 
 _PG_CLASS = sql_table("pg_class", column("oid"), column("reltuples"))
 
@@ -99,6 +103,17 @@ def count_table(session: Session, table: Table) -> ListCount:
     if counted is not None:
         return ListCount(counted)
     return ListCount(int(estimate), estimated=True)
+
+
+def is_number(word: str) -> bool:
+    """True when a search word may be (the start of) an identifier: it holds a digit.
+
+    Every identifier searched here holds digits (NIK, APL-2026-000123, 00042/LSP-PUST/…), so a
+    word without one is looked up among names only. An OR of the identifiers' conditions with a
+    common name's is planned as a scan of every case on PostgreSQL (60 ms instead of 15 ms at
+    100,000 cases); a word with a digit still matches names too, which seldom hold one.
+    """
+    return any(character.isdigit() for character in word)
 
 
 def prefix_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
