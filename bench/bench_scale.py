@@ -47,7 +47,8 @@ DEMO_PASSWORD = "demo-pustakawan-2026"
 NAME = "wijaya"  # a family name of the demo data: about one applicant in eighteen
 BULK = 1_000
 BULK_RUNS = 5
-# issue 8's targets: p50 ms of pages per database; bulk medians (SQLite); exports
+# issue 8's targets: p50 ms of pages at 100,000 cases per database (also shown, as a guide, for
+# smaller runs), and of the first page at 1,000,000 on PostgreSQL; bulk medians (SQLite); exports
 PAGE_TARGETS = {
     "sqlite": {
         "case list, first page": 35,
@@ -60,6 +61,7 @@ PAGE_TARGETS = {
         "case list, page 1,000": 55,
     },
 }
+MILLION_TARGETS = {"case list, first page": 150}
 BULK_TARGETS = {"verify": 60, "decide": 200, "issue": 300}
 MATCHING_TARGET_S = 5.0
 EXPORT_TARGET_S, EXPORT_TARGET_MB = 10.0, 150
@@ -619,7 +621,8 @@ def measure(target: Target, args: argparse.Namespace, log: Path) -> None:
         print(f"{'page (as sekretariat)':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  target")
         for name, path in paths:
             p50, p95 = p50_p95(timings(browser, path, requests))
-            limit = PAGE_TARGETS[target.kind].get(name)
+            targets = MILLION_TARGETS if cases >= 1_000_000 else PAGE_TARGETS[target.kind]
+            limit = targets.get(name)
             verdict = f"p50 <= {limit}: {'OK' if p50 <= limit else 'MISSED'}" if limit else ""
             print(f"{name:34} {p50:8.1f} {p95:8.1f} {counts[name]:8d}  {verdict}")
         if args.pages_only:
