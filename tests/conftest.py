@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
+from itertools import count
 
 import pytest
 from flask import Flask, g
@@ -16,7 +17,16 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Applicant, Assessor, Scheme, SchemeRequirement, Tuk, Unit, User
+from portal.models import (
+    Applicant,
+    Assessor,
+    Attachment,
+    Scheme,
+    SchemeRequirement,
+    Tuk,
+    Unit,
+    User,
+)
 from portal.passwords import hash_password
 from portal.rules.requirements import pustakawan_alternatives
 
@@ -162,3 +172,21 @@ def catalogue(app: Flask) -> dict:
         "assessor": assessor,
         "applicant": applicant,
     }
+
+
+_stored_names = count(1)
+
+
+def judged_attachment(kind: str, **fields) -> Attachment:
+    """A current attachment judged present and adequate; the workflow never reads its file."""
+    return Attachment(
+        kind=kind,
+        original_name=f"{kind}.pdf",
+        stored_name=f"test-{next(_stored_names):06d}.pdf",
+        mime_type="application/pdf",
+        size_bytes=1000,
+        sha256="0" * 64,
+        present=True,
+        adequate=True,
+        **fields,
+    )

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     Applicant,
-    Attachment,
     AuditEvent,
     Case,
     CaseUnit,
@@ -19,21 +18,7 @@ from portal.models import (
     DecisionMeeting,
     MeetingAttendee,
 )
-from tests.conftest import csrf_token, login, make_user
-
-
-def _attachment(case: Case, kind: str, n: int) -> Attachment:
-    return Attachment(
-        case=case,
-        kind=kind,
-        original_name=f"{kind}.pdf",
-        stored_name=f"{case.id:04d}{n:04d}{kind}.pdf",
-        mime_type="application/pdf",
-        size_bytes=1000,
-        sha256="0" * 64,
-        present=True,
-        adequate=True,
-    )
+from tests.conftest import csrf_token, judged_attachment, login, make_user
 
 
 def make_case(catalogue, applicant=None, n: int = 1) -> Case:
@@ -49,7 +34,7 @@ def make_case(catalogue, applicant=None, n: int = 1) -> Case:
     )
     db.session.add(case)
     db.session.flush()
-    db.session.add_all([_attachment(case, "photo", 1), _attachment(case, "ijazah", 2)])
+    db.session.add_all([judged_attachment(kind, case=case) for kind in ("photo", "ijazah")])
     db.session.commit()
     return case
 

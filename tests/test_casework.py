@@ -14,7 +14,6 @@ from portal import casework
 from portal.extensions import db
 from portal.models import (
     Appeal,
-    Attachment,
     AuditEvent,
     Case,
     CaseUnit,
@@ -27,7 +26,7 @@ from portal.models import (
 from portal.rules.requirements import pustakawan_alternatives
 from portal.rules.vocabulary import CaseStatus, CertificateStatus, Role
 from portal.rules.workflow import ALREADY_DONE, Action, Refusal
-from tests.conftest import make_user
+from tests.conftest import judged_attachment, make_user
 
 TODAY = date(2026, 3, 2)
 SETTINGS = {"today": TODAY}
@@ -68,27 +67,12 @@ def new_cases(world: dict, n: int = 1, status: CaseStatus = CaseStatus.DRAFT) ->
             declaration_signed=True,
             units=[CaseUnit(unit=unit) for unit in world["units"]],
         )
-        case.attachments = [_attachment(kind) for kind in ("photo", "ijazah")]
+        case.attachments = [judged_attachment(kind) for kind in ("photo", "ijazah")]
         db.session.add(case)
         db.session.flush()
         ids.append(case.id)
     db.session.commit()
     return ids
-
-
-def _attachment(kind: str) -> Attachment:
-    """A current attachment judged present and adequate."""
-    n = next(_files)
-    return Attachment(
-        kind=kind,
-        original_name=f"{kind}.pdf",
-        stored_name=f"f{n}.pdf",
-        mime_type="application/pdf",
-        size_bytes=10,
-        sha256="0" * 64,
-        present=True,
-        adequate=True,
-    )
 
 
 def run(world: dict, who: str, action: Action, ids: list[int], **inputs) -> casework.Outcome:
@@ -278,7 +262,7 @@ def test_recertification_supersedes_the_old_certificate(world):
     with pytest.raises(Refusal, match="already under way"):
         casework.start_recertification(db.session, old, world["head"], SETTINGS)
 
-    new.attachments = [_attachment("photo"), _attachment("ijazah")]
+    new.attachments = [judged_attachment("photo"), judged_attachment("ijazah")]
     new.declaration_signed = True
     db.session.commit()
     to_assessed(world, [new.id])
