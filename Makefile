@@ -6,7 +6,7 @@ STAMP     := $(VENV)/.installed
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
-.PHONY: run test lint test-sqlite test-postgres bench i18n audit clean install
+.PHONY: run test lint test-sqlite test-postgres bench bench-peer i18n audit clean install
 .PHONY: e2e-deps test-e2e
 
 $(STAMP): pyproject.toml
@@ -93,6 +93,19 @@ CASES     ?= 100000
 bench: $(STAMP)
 	$(PY) bench/bench_scale.py --cases $(CASES) --pg-url '$(PG_URL)'
 	$(PY) bench/bench_pdf.py
+
+# The portal beside its Django admin peer (../shared/bench/peer_django, copied to build/bench-peer
+# with its own venv from PyPI): both seeded once with CASES cases (reused by later runs), served
+# by gunicorn x 2, timed in interleaved rounds; one table per database (SQLite, then PostgreSQL
+# when PG_SERVER answers, in the databases PEER_PG_PORTAL_DB and PEER_PG_PEER_DB, kept for reuse).
+PG_SERVER         ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PEER_PG_PORTAL_DB ?= bench_peer_portal
+PEER_PG_PEER_DB   ?= bench_peer_django
+ROUNDS            ?= 5
+
+bench-peer: $(STAMP)
+	$(PY) bench/bench_peer.py --cases $(CASES) --rounds $(ROUNDS) --pg-url '$(PG_SERVER)' \
+		--pg-portal-db $(PEER_PG_PORTAL_DB) --pg-peer-db $(PEER_PG_PEER_DB)
 
 # Known advisories in the installed packages (pip-audit asks PyPI's JSON API for each one).
 # Fails on an advisory. Without an answer from PyPI it says that nothing was audited and exits 0:

@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from . import demo_names
 from .models import (
     Appeal,
     Applicant,
@@ -208,16 +209,6 @@ BNSP_CODES = (
     (CodeKind.BUDGET_SOURCE, "DM2", "APBD"),
     (CodeKind.BUDGET_SOURCE, "DM3", "Mandiri"),
     (CodeKind.MINISTRY, "DM1", "Perpustakaan Nasional RI"),
-)
-MEN = tuple(
-    "Budi Agus Andi Dedi Eko Fajar Hendra Joko Rudi Wahyu Rizky Arif Yusuf Teguh Imam".split()
-)
-WOMEN = tuple(
-    "Siti Sri Dewi Ratna Rina Wulan Ayu Fitri Indah Putri Yuni Endang Nur Lestari Maya".split()
-)
-FAMILY = tuple(
-    """Santoso Wijaya Saputra Hidayat Pratama Kurniawan Setiawan Nugroho Siregar Nasution Harahap
-    Lubis Simanjuntak Tanjung Hasibuan Rahmawati Susanti Permana""".split()
 )
 STREETS = (
     "Merdeka", "Sudirman", "Diponegoro", "Gajah Mada", "Pahlawan", "Kenanga", "Melati",
@@ -798,7 +789,7 @@ class _CaseRows:
         """A fictional asesi with a valid NIK, and the basic-requirement alternative they meet."""
         rng, i, created = self.rng, self.plan.index, self.plan.created
         female = rng.random() < 0.6
-        given, family = rng.choice(WOMEN if female else MEN), rng.choice(FAMILY)
+        name = demo_names.full_name(rng, female)
         regency, town, postal = rng.choice(REGENCIES)
         born = date(1965, 1, 1) + timedelta(days=rng.randint(0, 13_500))
         # NIK: regency, district, DDMMYY (women DD + 40), serial ≠ 0000; unique per index.
@@ -814,7 +805,7 @@ class _CaseRows:
             "applicant",
             {
                 "nik": nik,
-                "full_name": f"{given} {family}",
+                "full_name": name,
                 "birth_place": town,
                 "birth_date": born,
                 "sex": (Sex.FEMALE if female else Sex.MALE).value,
@@ -824,7 +815,7 @@ class _CaseRows:
                 "province_code": regency[:2],
                 "postal_code": postal,
                 "phone": f"+62812{(i * 7919) % 100_000_000:08d}",
-                "email": f"{given}.{family}.{i}@example.com".lower(),
+                "email": f"{demo_names.email_local_part(name)}.{i}@example.com",
                 "education_level": education.value,
                 "education_major": major,
                 "library_field": library,
