@@ -1,9 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
+from portal.models import is_schema_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -93,6 +94,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # the SQLite text index of the audit trail is no model's table (portal/models.py)
+    conf_args.setdefault("include_name", is_schema_object)
 
     connectable = get_engine()
 

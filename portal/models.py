@@ -821,7 +821,10 @@ class AuditEvent(Model):
     """One applied change of state: who, when, what, from, to (never edited or deleted)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_case_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_case_at", "case_id", "at"),
+        trigram_index("ix_audit_event_note_trgm", "note"),  # searched (SQLite: AUDIT_NOTE_FTS)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
@@ -837,3 +840,40 @@ class AuditEvent(Model):
     user: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()
     certificate: Mapped[Certificate | None] = relationship()
+
+
+# --- the audit trail's text index on SQLite ---------------------------------------------------
+
+# SQLite has no trigram index: the audit trail's notes are searched through an FTS5 table that
+# indexes them ("external content": the text stays in audit_event), kept current by triggers.
+# PostgreSQL uses the trigram index `ix_audit_event_note_trgm` instead. Alembic's revision
+# 0017_audit_search creates the same objects; `is_schema_object` keeps them out of its compare.
+AUDIT_NOTE_FTS = "audit_event_fts"
+AUDIT_NOTE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS audit_event_fts USING fts5(note, content='audit_event', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_insert AFTER INSERT ON audit_event "
+    "WHEN new.note IS NOT NULL BEGIN "
+    "INSERT INTO audit_event_fts(rowid, note) VALUES (new.id, new.note); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_delete AFTER DELETE ON audit_event "
+    "WHEN old.note IS NOT NULL BEGIN INSERT INTO audit_event_fts(audit_event_fts, rowid, note) "
+    "VALUES ('delete', old.id, old.note); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_update AFTER UPDATE OF note ON audit_event "
+    "BEGIN INSERT INTO audit_event_fts(audit_event_fts, rowid, note) "
+    "SELECT 'delete', old.id, old.note WHERE old.note IS NOT NULL; "
+    "INSERT INTO audit_event_fts(rowid, note) SELECT new.id, new.note "
+    "WHERE new.note IS NOT NULL; END",
+)
+for _statement in AUDIT_NOTE_FTS_DDL:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+event.listen(
+    AuditEvent.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS audit_event_fts").execute_if(dialect="sqlite"),
+)
+
+
+def is_schema_object(name: str | None, type_: str, parent_names: dict) -> bool:
+    """False for the FTS5 table and its shadow tables, which no model declares (Alembic's
+    `include_name` when it compares the database with the models)."""
+    return not (type_ == "table" and name is not None and name.startswith(AUDIT_NOTE_FTS))

