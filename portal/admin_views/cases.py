@@ -96,6 +96,7 @@ class CaseView(FastListMixin, SecureModelView):
         "status",
         "created_at",
     )
+    list_nowrap_columns = ("reg_number", "applicant.nik", "created_at")
     column_select_related_list = (Case.applicant, Case.scheme, Case.tuk, Case.assessor)
     column_sortable_list = (
         "reg_number",
@@ -181,6 +182,10 @@ class CaseView(FastListMixin, SecureModelView):
         "assessment_date": _l("Assessment date"),
         "decided_on": _l("Decided on"),
     }
+
+    def list_row_editable(self, row: Case) -> bool:
+        """Only a draft or returned application can be changed (`on_model_change`)."""
+        return row.status in EDITABLE_CASE_STATUSES
 
     # --- workflow actions ---------------------------------------------------------------------
 
