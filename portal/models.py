@@ -842,38 +842,49 @@ class AuditEvent(Model):
     certificate: Mapped[Certificate | None] = relationship()
 
 
-# --- the audit trail's text index on SQLite ---------------------------------------------------
+# --- text indexes on SQLite ---------------------------------------------------------------------
 
-# SQLite has no trigram index: the audit trail's notes are searched through an FTS5 table that
-# indexes them ("external content": the text stays in audit_event), kept current by triggers.
-# PostgreSQL uses the trigram index `ix_audit_event_note_trgm` instead. Alembic's revision
-# 0017_audit_search creates the same objects; `is_schema_object` keeps them out of its compare.
+# SQLite has no trigram index: free text is searched through FTS5 tables that index a column
+# ("external content": the text stays in its table), kept current by triggers. The audit trail's
+# notes by word (unicode61), applicants' names by substring (trigram, as pg_trgm serves
+# `ILIKE '%word%'` on PostgreSQL). Alembic's revision 0017_audit_search creates the same objects;
+# `is_schema_object` keeps them out of its compare.
 AUDIT_NOTE_FTS = "audit_event_fts"
-AUDIT_NOTE_FTS_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS audit_event_fts USING fts5(note, content='audit_event', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_insert AFTER INSERT ON audit_event "
-    "WHEN new.note IS NOT NULL BEGIN "
-    "INSERT INTO audit_event_fts(rowid, note) VALUES (new.id, new.note); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_delete AFTER DELETE ON audit_event "
-    "WHEN old.note IS NOT NULL BEGIN INSERT INTO audit_event_fts(audit_event_fts, rowid, note) "
-    "VALUES ('delete', old.id, old.note); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_fts_update AFTER UPDATE OF note ON audit_event "
-    "BEGIN INSERT INTO audit_event_fts(audit_event_fts, rowid, note) "
-    "SELECT 'delete', old.id, old.note WHERE old.note IS NOT NULL; "
-    "INSERT INTO audit_event_fts(rowid, note) SELECT new.id, new.note "
-    "WHERE new.note IS NOT NULL; END",
-)
-for _statement in AUDIT_NOTE_FTS_DDL:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-event.listen(
-    AuditEvent.__table__,
-    "before_drop",
-    DDL("DROP TABLE IF EXISTS audit_event_fts").execute_if(dialect="sqlite"),
-)
+APPLICANT_NAME_FTS = "applicant_fts"
+
+
+def fts_ddl(fts: str, table: str, column: str, tokenize: str) -> tuple[str, ...]:
+    """The FTS5 table `fts` indexing `table.column` (rowid = the row's id), and its triggers."""
+    keep = f"INSERT INTO {fts}(rowid, {column}) SELECT new.id, new.{column} WHERE new.{column} IS NOT NULL;"
+    drop = (
+        f"INSERT INTO {fts}({fts}, rowid, {column}) "
+        f"SELECT 'delete', old.id, old.{column} WHERE old.{column} IS NOT NULL;"
+    )
+    return (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', "
+        f"content_rowid='id', tokenize='{tokenize}')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {table} BEGIN {keep} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {table} BEGIN {drop} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE OF {column} ON {table} "
+        f"BEGIN {drop} {keep} END",
+    )
+
+
+SQLITE_TEXT_INDEXES = {
+    AUDIT_NOTE_FTS: (AuditEvent.__table__, "note", "unicode61 remove_diacritics 2"),
+    APPLICANT_NAME_FTS: (Applicant.__table__, "full_name", "trigram"),
+}
+for _fts, (_table, _column, _tokenize) in SQLITE_TEXT_INDEXES.items():
+    for _statement in fts_ddl(_fts, _table.name, _column, _tokenize):
+        event.listen(_table, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+    event.listen(
+        _table, "before_drop", DDL(f"DROP TABLE IF EXISTS {_fts}").execute_if(dialect="sqlite")
+    )
 
 
 def is_schema_object(name: str | None, type_: str, parent_names: dict) -> bool:
     """False for the FTS5 table and its shadow tables, which no model declares (Alembic's
     `include_name` when it compares the database with the models)."""
-    return not (type_ == "table" and name is not None and name.startswith(AUDIT_NOTE_FTS))
+    return not (
+        type_ == "table" and name is not None and name.startswith(tuple(SQLITE_TEXT_INDEXES))
+    )

@@ -271,7 +271,7 @@ def test_every_filter_and_sort_of_a_list_reads_an_index(app, many, view_name):
 
 def _row(html: str, reg_number: str) -> str:
     """The HTML of the table row that shows a registration number."""
-    start = html.rindex("<tr>", 0, html.index(reg_number))
+    start = html.rindex("<tr>", 0, html.index(f">{reg_number}</td>"))
     return html[start : html.index("</tr>", start)]
 
 

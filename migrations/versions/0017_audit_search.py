@@ -1,16 +1,17 @@
-"""audit search: a text index on the audit trail's notes
+"""text search: the audit trail's notes, and applicants' names on SQLite
 
 Revision ID: 0017_audit_search
 Revises: 0001
 
 PostgreSQL: a pg_trgm GIN index on audit_event.note (SQLite: an empty placeholder, as for the
-other trigram indexes). SQLite: an FTS5 table indexing the notes, with its triggers, filled from
-the existing events (see AUDIT_NOTE_FTS in portal/models.py).
+other trigram indexes). SQLite: FTS5 tables indexing the notes (by word) and the applicants'
+names (by trigram), with their triggers, filled from the existing rows (SQLITE_TEXT_INDEXES in
+portal/models.py).
 """
 from alembic import op
 import sqlalchemy as sa
 
-from portal.models import AUDIT_NOTE_FTS, AUDIT_NOTE_FTS_DDL
+from portal.models import SQLITE_TEXT_INDEXES, fts_ddl
 
 revision = '0017_audit_search'
 down_revision = '0001'
@@ -23,14 +24,16 @@ def upgrade():
                     postgresql_using='gin', postgresql_ops={'note': 'gin_trgm_ops'},
                     sqlite_where=sa.text('0'))
     if op.get_bind().dialect.name == 'sqlite':
-        for statement in AUDIT_NOTE_FTS_DDL:
-            op.execute(statement)
-        op.execute(f"INSERT INTO {AUDIT_NOTE_FTS}({AUDIT_NOTE_FTS}) VALUES ('rebuild')")
+        for fts, (table, column, tokenize) in SQLITE_TEXT_INDEXES.items():
+            for statement in fts_ddl(fts, table.name, column, tokenize):
+                op.execute(statement)
+            op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'sqlite':
-        for trigger in ('insert', 'delete', 'update'):
-            op.execute(f'DROP TRIGGER IF EXISTS {AUDIT_NOTE_FTS}_{trigger}')
-        op.execute(f'DROP TABLE IF EXISTS {AUDIT_NOTE_FTS}')
+        for fts in SQLITE_TEXT_INDEXES:
+            for trigger in ('insert', 'delete', 'update'):
+                op.execute(f'DROP TRIGGER IF EXISTS {fts}_{trigger}')
+            op.execute(f'DROP TABLE IF EXISTS {fts}')
     op.drop_index('ix_audit_event_note_trgm', table_name='audit_event')

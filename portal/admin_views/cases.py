@@ -24,6 +24,7 @@ from .. import casework
 from ..extensions import db
 from ..i18n import translate
 from ..models import (
+    APPLICANT_NAME_FTS,
     Applicant,
     Assessor,
     AuditEvent,
@@ -51,11 +52,11 @@ from .fields import LookupFilter, badge_formatter, choices, enum_formatter
 from .listing import (
     ContainsThrough,
     FastListMixin,
-    contains_match,
     day_formatter,
     ids_matching,
     is_number,
     prefix_match,
+    substring_match,
 )
 
 STATUS_CSS = {
@@ -363,11 +364,11 @@ class CaseView(FastListMixin, SecureModelView):
         registration number or of the applicant's NIK.
 
         The applicant's part is a subquery over the applicant table, read through its own index
-        (NIK; the name's trigram index on PostgreSQL, its narrow name index on SQLite), rather
-        than a join that tests every case's applicant: 10 ms instead of 50 ms at 100,000 cases.
+        (NIK; the name's trigram index: pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite),
+        rather than a join that tests every case's applicant.
         """
         dialect = db.session.get_bind().dialect.name
-        name = contains_match(Applicant.full_name, word, dialect)
+        name = substring_match(Applicant.full_name, APPLICANT_NAME_FTS, word, dialect)
         if not is_number(word):
             return Case.applicant_id.in_(select(Applicant.id).where(name))
         applicants = ids_matching(Applicant.id, prefix_match(Applicant.nik, word, dialect), name)

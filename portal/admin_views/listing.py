@@ -180,6 +180,19 @@ def text_match(column: Any, fts_table: str, term: str, dialect: str) -> ColumnEl
     return column.table.c.id.in_(matches)
 
 
+def substring_match(column: Any, fts_table: str, term: str, dialect: str) -> ColumnElement[bool]:
+    """Rows whose text contains `term`, ignoring case, through a trigram index on either
+    database: pg_trgm on PostgreSQL (`contains_match`); on SQLite the FTS5 trigram table
+    `fts_table` that indexes the column, whose phrase query matches a substring of three
+    letters or more (a shorter term is looked up by `contains_match`)."""
+    if dialect != "sqlite" or len(term) < 3:
+        return contains_match(column, term, dialect)
+    fts = sql_table(fts_table, column_("rowid"))
+    phrase = '"' + term.replace('"', '""') + '"'
+    matches = select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(literal(phrase)))
+    return column.table.c.id.in_(matches)
+
+
 def contains_match(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
     """Rows whose text contains `term`, ignoring case, wildcards in the term escaped.
 
