@@ -174,10 +174,7 @@ def text_match(column: Any, fts_table: str, term: str, dialect: str) -> ColumnEl
     """
     if dialect != "sqlite":
         return column.icontains(term, autoescape=True)
-    fts = sql_table(fts_table, column_("rowid"))
-    phrase = '"' + term.replace('"', '""') + '"*'  # the term as a phrase, matched as a prefix
-    matches = select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(literal(phrase)))
-    return column.table.c.id.in_(matches)
+    return _fts_match(column, fts_table, _fts_phrase(term) + "*")  # a phrase, as a prefix
 
 
 def substring_match(column: Any, fts_table: str, term: str, dialect: str) -> ColumnElement[bool]:
@@ -187,9 +184,18 @@ def substring_match(column: Any, fts_table: str, term: str, dialect: str) -> Col
     letters or more (a shorter term is looked up by `contains_match`)."""
     if dialect != "sqlite" or len(term) < 3:
         return contains_match(column, term, dialect)
+    return _fts_match(column, fts_table, _fts_phrase(term))
+
+
+def _fts_phrase(term: str) -> str:
+    """A search term as an FTS5 phrase: its quotes doubled, no operator obeyed."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _fts_match(column: Any, fts_table: str, query: str) -> ColumnElement[bool]:
+    """Rows of the column's table whose id is a rowid the FTS5 table finds for `query`."""
     fts = sql_table(fts_table, column_("rowid"))
-    phrase = '"' + term.replace('"', '""') + '"'
-    matches = select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(literal(phrase)))
+    matches = select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(literal(query)))
     return column.table.c.id.in_(matches)
 
 
