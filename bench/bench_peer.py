@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -546,6 +547,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=PROJECT / "build" / "bench-peer")
     parser.add_argument("--fresh", action="store_true", help="seed again even when seeded")
     args = parser.parse_args()
+    # stopped by a signal, the servers are stopped too (the context managers' exits run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.work.mkdir(parents=True, exist_ok=True)
     kinds = [args.only] if args.only else ["sqlite", "postgresql"]
     for kind in kinds:
