@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from functools import partial
 from typing import Any
 
 from flask import (
@@ -33,10 +32,11 @@ from ..models import Case, Certificate
 from ..rules.access import SCREENS
 from ..scoping import scope_cases
 from . import paperwork
-from .bulk import certificate_filename, certificate_zip
-from .certificate import CertificateSettings, render_certificate
-from .loading import load_certificates
+from .archive import keeper, loader
+from .bulk import certificate_zip, render_chunk
+from .certificate import CertificateSettings
 from .pdf import DocumentError, safe_filename
+from .signing import SigningError
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -75,6 +75,17 @@ def _pdf(document: paperwork.Document | None) -> Response:
 def _bad_request(error: BadRequest) -> Any:
     """Show what to correct on the portal's error page."""
     return render_template("error.html", status=400, message=str(error)), 400
+
+
+@bp.errorhandler(SigningError)
+def _not_signable(error: SigningError) -> Any:
+    """The signing key is configured but unusable: nothing unsigned goes out in its place."""
+    current_app.logger.error("certificate not signed: %s", error)
+    message = gettext(
+        "Certificates cannot be signed: the signing key cannot be opened. "
+        "Please tell the administrator."
+    )
+    return render_template("error.html", status=500, message=message), 500
 
 
 @bp.errorhandler(DocumentError)
@@ -138,12 +149,14 @@ def _ids(values: Sequence[str]) -> list[int]:
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @screen_required("certificate")
 def certificate(certificate_id: int) -> Response:
-    """One certificate as PDF."""
+    """One certificate as PDF: signed and stored on its first print, served as stored after."""
     if not visible_certificate_ids(Certificate.id == certificate_id):
         abort(404)
-    data = load_certificates(db.session, [certificate_id])[0]
-    pdf = render_certificate(data, _settings())
-    return _download(pdf, certificate_filename(data.number), "application/pdf")
+    settings = _settings()
+    (printed,) = render_chunk(loader(db.session, settings)([certificate_id]), settings)
+    if printed.newly_signed:
+        keeper(db.session, settings)(certificate_id, printed.pdf)
+    return _download(printed.pdf, printed.filename, "application/pdf")
 
 
 def zip_response(chosen: Any, name: str) -> Response:
@@ -154,7 +167,13 @@ def zip_response(chosen: Any, name: str) -> Response:
     ids = visible_certificate_ids(chosen)
     if not ids:
         raise BadRequest(gettext("No certificate matches this selection."))
-    body = certificate_zip(ids, partial(load_certificates, db.session), _settings())
+    settings = _settings()
+    body = certificate_zip(
+        ids,
+        loader(db.session, settings),
+        settings,
+        keep=keeper(db.session, settings),
+    )
     response = _download(stream_with_context(body), safe_filename(name, ".zip"), "application/zip")
     response.headers["X-Accel-Buffering"] = "no"  # let a proxy pass each chunk on at once
     return response
