@@ -43,7 +43,7 @@ def _signed_pdfs(session: Session, ids: Sequence[int], key_fingerprint: str) -> 
             SignedCertificate.key_fingerprint == key_fingerprint,
         )
     )
-    return dict(rows.tuples().all())
+    return {certificate_id: pdf for certificate_id, pdf in rows}
 
 
 def _data(certificate: Certificate, signed_pdf: bytes | None = None) -> CertificateData:

@@ -29,9 +29,7 @@ FIELD_NAME = "TandaTanganElektronik"
 # The free band between the QR code and the chair's signature on page one of the certificate
 # (A4 landscape, points from the lower left): see templates/pdf/certificate.html.
 STAMP_BOX = (318, 114, 532, 166)
-STAMP_TEXT = (
-    "Ditandatangani secara elektronik oleh / Digitally signed by\n%(signer)s\nWaktu / Time: %(ts)s"
-)
+STAMP_TEXT = "Ditandatangani secara elektronik oleh\nDigitally signed by\n%(signer)s\n%(ts)s"
 DEMO_SUBJECT = "DEMO, TIDAK SAH / NOT VALID"
 
 
@@ -147,4 +145,3 @@ def make_demo_key(path: Path, lsp_name: str, now: datetime) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     path.chmod(0o600)
-
