@@ -21,7 +21,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..config import PROJECT_DIR
 from ..rules.vocabulary import CertificateStatus
-from .pdf import DEFAULT_LOGO, FONT_FACES, html_to_pdf, image_data_uri, qr_data_uri
+from .pdf import (
+    DEFAULT_LOGO,
+    FONT_FACES,
+    FONT_STACK,
+    html_to_pdf,
+    image_data_uri,
+    printable_value,
+    qr_data_uri,
+)
 from .signing import SigningSettings, sign_pdf
 
 TEMPLATE = "pdf/certificate.html"
@@ -138,6 +146,7 @@ def render_certificate(data: CertificateData, settings: CertificateSettings) -> 
         c=data,
         s=settings,
         fonts=FONT_FACES,
+        font_stack=FONT_STACK,
         verify_url=url,
         qr=qr_data_uri(url),
         logo=image_data_uri(settings.logo_path),
@@ -158,6 +167,7 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(PROJECT_DIR / "templates"),
         autoescape=select_autoescape(default=True),
+        finalize=printable_value,
     )
     env.filters["tanggal"] = indonesian_date
     return env

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flask import current_app, render_template
+from flask import current_app
+from jinja2 import Environment
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -32,7 +33,14 @@ from ..rules.vocabulary import AttachmentKind, CaseStatus, Verdict
 from ..scoping import scope_cases
 from ..uploads import stored_path
 from .certificate import CertificateSettings
-from .pdf import FONT_FACES, html_to_pdf, image_data_uri, thumbnail_data_uri
+from .pdf import (
+    FONT_FACES,
+    FONT_STACK,
+    html_to_pdf,
+    image_data_uri,
+    printable_value,
+    thumbnail_data_uri,
+)
 
 REGISTER_MAX_ROWS = 2000
 
@@ -61,9 +69,24 @@ class RegisterTooLarge(Exception):
 
 
 def render_document(template: str, **context: Any) -> bytes:
-    """Render a template of templates/pdf/ with the LSP's logo and the embedded fonts."""
+    """Render a template of templates/pdf/ with the LSP's logo and the embedded fonts.
+
+    The app's Jinja environment (translations, filters, the request's context) with one change:
+    every printed value passes `printable`, so no character in the data can fail the document.
+    """
     logo = image_data_uri(CertificateSettings.from_config(current_app.config).logo_path)
-    return html_to_pdf(render_template(template, fonts=FONT_FACES, logo=logo, **context))
+    context.update(fonts=FONT_FACES, font_stack=FONT_STACK, logo=logo)
+    current_app.update_template_context(context)
+    return html_to_pdf(_document_environment().get_template(template).render(context))
+
+
+def _document_environment() -> Environment:
+    """The app's Jinja environment overlaid with `printable_value`, made once per app."""
+    env = current_app.extensions.get("pdf_jinja_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(finalize=printable_value)
+        current_app.extensions["pdf_jinja_env"] = env
+    return env
 
 
 def schedule_badges(schedule_id: int, user: User) -> Document | None:
