@@ -70,9 +70,7 @@ def test_a_certificate_prints_names_in_every_script_in_embedded_fonts(app, staff
     assert all(word in arabic or word[::-1] in arabic for word in ARABIC.split())
 
 
-def test_a_name_with_an_undrawable_character_prints_with_a_mark_in_its_place(
-    app, staff, catalogue
-):
+def test_a_name_with_an_undrawable_character_prints_with_a_mark_in_its_place(app, staff, catalogue):
     certificate = make_certificate(catalogue)
     certificate.holder_name = f"Budi{RLO} Santoso {UNDRAWABLE}"
     db.session.commit()

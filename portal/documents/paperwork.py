@@ -159,6 +159,7 @@ def application_form(case_id: int, user: User) -> Document | None:
         case=case,
         attachments=[a for a in case.attachments if a.is_current],
         accepted=verdict,
+        photo=_photo(case),
     )
     return Document(f"FR-APL-01-{case.reg_number}", pdf)
 
@@ -218,7 +219,7 @@ def meeting_minutes(meeting_id: int) -> Document | None:
             selectinload(Case.applicant),
             selectinload(Case.scheme),
             selectinload(Case.assessor),
-            selectinload(Case.units),
+            selectinload(Case.units).selectinload(CaseUnit.unit),
             selectinload(Case.certificate),
         )
         .order_by(Case.reg_number)
@@ -228,8 +229,11 @@ def meeting_minutes(meeting_id: int) -> Document | None:
     return Document(f"berita-acara-{meeting.held_on.isoformat()}", pdf)
 
 
-def certificate_register(start: date, end: date, today: date) -> Document:
-    """The register of certificates issued in a period, with each one's status as of today."""
+def certificate_register(
+    start: date, end: date, today: date, prepared_by: str | None = None
+) -> Document:
+    """The register of certificates issued in a period, with each one's status as of today,
+    and the approval block: prepared by (the user who prints it), approved by the chair."""
     period = Certificate.issued_on.between(start, end)
     count = db.session.scalar(select(func.count()).select_from(Certificate).where(period))
     if count > REGISTER_MAX_ROWS:
@@ -241,5 +245,12 @@ def certificate_register(start: date, end: date, today: date) -> Document:
         .order_by(Certificate.issued_on, Certificate.number)
     ).all()
     rows = [(c, effective_status(c.status, c.expires_on, today).value) for c in certificates]
-    pdf = render_document("pdf/register.html", rows=rows, start=start, end=end, today=today)
+    pdf = render_document(
+        "pdf/register.html",
+        rows=rows,
+        start=start,
+        end=end,
+        today=today,
+        prepared_by=prepared_by,
+    )
     return Document(f"register-sertifikat-{start.isoformat()}-{end.isoformat()}", pdf)

@@ -200,7 +200,7 @@ def register() -> Response:
     start, end = parse_period(request.args)
     try:
         today = Settings.of(current_app.config).today
-        document = paperwork.certificate_register(start, end, today)
+        document = paperwork.certificate_register(start, end, today, current_user.full_name)
     except paperwork.RegisterTooLarge as error:
         raise BadRequest(
             gettext(
