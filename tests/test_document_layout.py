@@ -12,6 +12,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import (
+    Appeal,
     Attachment,
     DecisionMeeting,
     Element,
@@ -87,6 +88,20 @@ def world(app, catalogue):
         certificates.append(certificate)
     case = certificates[0].case
     case.declaration_signed = True
+    case.agreement_confirmed = True
+    case.assessment_tools = "Komputer, " + LONG_TITLE.format(n="alat") * 3
+    for i, cu in enumerate(case.units):
+        cu.methods = "observasi,tertulis,lisan,portofolio" if i % 2 else "wawancara,pihak_ketiga"
+        cu.recommendation_note = "Catatan asesor: " + LONG_TITLE.format(n=i)
+    appeal = Appeal(
+        case=case,
+        filed_on=ISSUED,
+        reason="Alasan banding " + LONG_TITLE.format(n="x") * 4,
+        process_explained=True,
+        discussed_with_assessor=False,
+        involved_others=False,
+    )
+    db.session.add(appeal)
     for cu in case.units[:3]:
         for element in cu.unit.elements:
             for kuk in element.kuks:
@@ -105,7 +120,13 @@ def world(app, catalogue):
         )
     )
     db.session.commit()
-    return {"case": case, "schedule": schedule, "meeting": meeting, "certificate": certificates[0]}
+    return {
+        "case": case,
+        "schedule": schedule,
+        "meeting": meeting,
+        "certificate": certificates[0],
+        "appeal": appeal,
+    }
 
 
 def documents(world) -> dict[str, str]:
@@ -118,10 +139,31 @@ def documents(world) -> dict[str, str]:
         "badges": f"/documents/schedules/{schedule.id}/badges.pdf",
         "minutes": f"/documents/meetings/{world['meeting'].id}/minutes.pdf",
         "register": "/documents/certificates/register.pdf?from=2025-01-01&to=2025-12-31",
+        "FR.MAPA.01": f"/documents/cases/{case.id}/assessment-plan.pdf",
+        "FR-DAT-01": f"/documents/cases/{case.id}/assessment-tools.pdf",
+        "FR.AK.01": f"/documents/cases/{case.id}/agreement.pdf",
+        "FR.AK.02": f"/documents/cases/{case.id}/assessment-record.pdf",
+        "FR.AK.04": f"/documents/appeals/{world['appeal'].id}/fr-ak-04.pdf",
+        "surat tugas": f"/documents/schedules/{schedule.id}/surat-tugas.pdf",
+        "daftar hadir": f"/documents/schedules/{schedule.id}/daftar-hadir.pdf",
     }
 
 
-DOCUMENTS = ["certificate", "FR.APL.01", "FR.APL.02", "badges", "minutes", "register"]
+DOCUMENTS = [
+    "certificate",
+    "FR.APL.01",
+    "FR.APL.02",
+    "badges",
+    "minutes",
+    "register",
+    "FR.MAPA.01",
+    "FR-DAT-01",
+    "FR.AK.01",
+    "FR.AK.02",
+    "FR.AK.04",
+    "surat tugas",
+    "daftar hadir",
+]
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

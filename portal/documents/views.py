@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Case, Certificate
 from ..rules.access import SCREENS
 from ..scoping import scope_cases
-from . import paperwork
+from . import forms, paperwork
 from .archive import keeper, loader
 from .bulk import certificate_zip, render_chunk
 from .certificate import CertificateSettings
@@ -239,3 +239,33 @@ def self_assessment_form(case_id: int) -> Response:
 def minutes(meeting_id: int) -> Response:
     """The minutes (berita acara) of a decision meeting."""
     return _pdf(paperwork.meeting_minutes(meeting_id))
+
+
+@bp.get("/cases/<int:case_id>/<kind>.pdf")
+@screen_required("case")
+def case_form(case_id: int, kind: str) -> Response:
+    """FR.MAPA.01 (FR-POA-01), FR-DAT-01, FR.AK.01 or FR.AK.02 of a case (forms.CASE_FORMS)."""
+    if kind not in forms.CASE_FORMS:
+        abort(404)
+    return _pdf(forms.case_form(kind, case_id, current_user))
+
+
+@bp.get("/appeals/<int:appeal_id>/fr-ak-04.pdf")
+@screen_required("appeal")
+def appeal_form(appeal_id: int) -> Response:
+    """FR.AK.04 of an appeal."""
+    return _pdf(forms.appeal_form(appeal_id, current_user))
+
+
+@bp.get("/schedules/<int:schedule_id>/surat-tugas.pdf")
+@screen_required("case")
+def assignment_letter(schedule_id: int) -> Response:
+    """The asesor's assignment letters of a schedule."""
+    return _pdf(forms.assignment_letter(schedule_id, current_user))
+
+
+@bp.get("/schedules/<int:schedule_id>/daftar-hadir.pdf")
+@screen_required("case")
+def attendance_list(schedule_id: int) -> Response:
+    """The attendance list of a schedule."""
+    return _pdf(forms.attendance_list(schedule_id, current_user))
