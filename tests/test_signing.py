@@ -206,3 +206,33 @@ def test_the_verification_page_says_the_certificate_is_signed_and_by_whom(
     certificate.status = CertificateStatus.WITHDRAWN.value
     db.session.commit()
     assert 'data-testid="signature"' not in signing_staff.get(page).get_data(as_text=True)
+
+
+def test_a_configured_key_that_is_missing_stops_the_portal_from_starting(tmp_path):
+    from portal.config import finalise
+
+    with pytest.raises(RuntimeError, match="CERT_SIGNING_P12"):
+        finalise({"SECRET_KEY": "x", "CERT_SIGNING_P12": str(tmp_path / "missing.p12")})
+
+
+def test_demo_mode_signs_with_the_demo_key_when_none_is_set(tmp_path, monkeypatch):
+    import portal.config
+    from portal.config import finalise
+
+    demo_key = tmp_path / "demo.p12"
+    monkeypatch.setattr(portal.config, "DEMO_SIGNING_KEY", demo_key)
+    config = {"DEMO": True, "SECRET_KEY": "x"}
+    finalise(config)
+    assert not config.get("CERT_SIGNING_P12")  # no demo key made yet: unsigned, not an error
+
+    make_demo_key(demo_key, "LSP Demo", datetime.now(UTC))
+    config = {"DEMO": True, "SECRET_KEY": "x"}
+    finalise(config)
+    assert config["CERT_SIGNING_P12"] == str(demo_key)
+    assert config["CERT_SIGNING_PASSPHRASE"] == DEMO_SIGNING_PASSPHRASE
+
+
+def test_the_demo_key_command_refuses_outside_demo_mode(app, runner):
+    result = runner.invoke(args=["make-demo-signing-key"])
+    assert result.exit_code != 0
+    assert "demo mode only" in result.output
