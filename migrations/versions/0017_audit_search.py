@@ -1,7 +1,7 @@
 """text search: the audit trail's notes, and applicants' names on SQLite
 
 Revision ID: 0017_audit_search
-Revises: 0001
+Revises: 0018_signed_certificate
 
 PostgreSQL: a pg_trgm GIN index on audit_event.note (SQLite: an empty placeholder, as for the
 other trigram indexes). SQLite: FTS5 tables indexing the notes (by word) and the applicants'
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from portal.models import SQLITE_TEXT_INDEXES, fts_ddl
 
 revision = '0017_audit_search'
-down_revision = '0001'
+down_revision = '0018_signed_certificate'
 branch_labels = None
 depends_on = None
 
