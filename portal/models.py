@@ -870,6 +870,7 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
     next_attempt_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(TS)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
     handed_over_at: Mapped[datetime | None] = mapped_column(TS)
     sent_at: Mapped[datetime | None] = mapped_column(TS)
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -37,6 +38,10 @@ UNCERTAIN = (
 )
 
 
+class LostClaim(Exception):
+    """Another worker took the message over (this one outlived its lease): leave it to them."""
+
+
 class Permanent(Exception):
     """The server refused the message for good (5xx): retrying would not help."""
 
@@ -49,10 +54,24 @@ def deliver_due(session: Session, config: Mapping[str, Any]) -> int:
     give_up_uncertain(session)
     sent = 0
     with Connection(config) as smtp:
-        while ids := claim(session, lease):
+        while claimed := claim(session, lease):
+            token, ids = claimed
             for message_id in ids:
-                sent += send_one(session, smtp, message_id, config)
+                sent += send_one(session, smtp, message_id, token, config)
     return sent
+
+
+def next_due(session: Session) -> datetime | None:
+    """When a message not yet sent next becomes claimable (its retry time, or its lease's end)."""
+    waiting = session.scalar(
+        select(func.min(func.coalesce(M.claimed_until, M.next_attempt_at))).where(
+            M.status.in_(("queued", "sending")), M.handed_over_at.is_(None)
+        )
+    )
+    session.rollback()
+    if waiting is not None and waiting.tzinfo is None:  # SQLite hands back naive UTC
+        waiting = waiting.replace(tzinfo=UTC)
+    return waiting
 
 
 def give_up_uncertain(session: Session) -> None:
@@ -67,8 +86,12 @@ def give_up_uncertain(session: Session) -> None:
         )
 
 
-def claim(session: Session, lease: timedelta) -> list[int]:
-    """Lease a batch of due messages to this worker (also those whose lease ran out)."""
+def claim(session: Session, lease: timedelta) -> tuple[str, list[int]] | None:
+    """Lease a batch of due messages to this worker (also those whose lease ran out).
+
+    The claim's token guards the hand-over: a worker that outlived its lease finds its token
+    replaced and does not send.
+    """
     now = clock.now()
     free = or_(M.claimed_until.is_(None), M.claimed_until < now)
     due = and_(
@@ -80,17 +103,25 @@ def claim(session: Session, lease: timedelta) -> list[int]:
     with writing(session):
         ids = session.scalars(select(M.id).where(due).order_by(M.id).limit(CLAIM_BATCH)).all()
         if not ids:
-            return []
+            return None
+        token = secrets.token_hex(16)
         won = session.scalars(
             update(M)
             .where(M.id.in_(ids), free)
-            .values(status="sending", claimed_until=now + lease, attempts=M.attempts + 1)
+            .values(
+                status="sending",
+                claimed_until=now + lease,
+                claimed_by=token,
+                attempts=M.attempts + 1,
+            )
             .returning(M.id)
         ).all()
-    return sorted(won)
+    return token, sorted(won)
 
 
-def send_one(session: Session, smtp: Connection, message_id: int, config: Mapping[str, Any]) -> int:
+def send_one(
+    session: Session, smtp: Connection, message_id: int, token: str, config: Mapping[str, Any]
+) -> int:
     """Render and send one claimed message; 1 when the server accepted it."""
     message = session.get(M, message_id)
     assert message is not None
@@ -98,8 +129,11 @@ def send_one(session: Session, smtp: Connection, message_id: int, config: Mappin
         rendered = render(message)
         mail = build(message, rendered, config["MAIL_FROM"])
         smtp.send(
-            mail, before_final_dot=lambda: _handed_over(session, message_id, rendered.subject)
+            mail,
+            before_final_dot=lambda: _handed_over(session, message_id, token, rendered.subject),
         )
+    except LostClaim:
+        return 0
     except Exception as error:  # every failure is recorded on the row, never raised to Huey
         session.rollback()
         _failed(session, message_id, error, config)
@@ -113,14 +147,20 @@ def send_one(session: Session, smtp: Connection, message_id: int, config: Mappin
     return 1
 
 
-def _handed_over(session: Session, message_id: int, subject: str) -> None:
-    """The point of no return: committed before the server sees the end of the message."""
+def _handed_over(session: Session, message_id: int, token: str, subject: str) -> None:
+    """The point of no return: committed before the server sees the end of the message.
+
+    Only while the claim is still this worker's; otherwise LostClaim, and the connection is
+    dropped before the final dot, so the server discards the message.
+    """
     with writing(session):
-        session.execute(
+        mine = session.execute(
             update(M)
-            .where(M.id == message_id)
+            .where(M.id == message_id, M.claimed_by == token, M.handed_over_at.is_(None))
             .values(handed_over_at=clock.now(), subject=subject[:300])
-        )
+        ).rowcount
+    if not mine:
+        raise LostClaim(message_id)
 
 
 def _failed(session: Session, message_id: int, error: Exception, config: Mapping[str, Any]) -> None:
@@ -202,7 +242,11 @@ class Connection:
         except Exception:
             self._drop()
             raise
-        before_final_dot()
+        try:
+            before_final_dot()
+        except Exception:
+            self._drop()
+            raise
         try:
             smtp.send(b".\r\n")
             self._expect(smtp.getreply(), 250)

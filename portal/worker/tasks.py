@@ -39,14 +39,21 @@ def deliver() -> int:
     """Send every outbox message that is due."""
     from flask import current_app
 
+    from .. import clock
     from ..extensions import db
-    from .delivery import deliver_due
+    from .delivery import deliver_due, next_due
 
     with _context():
         try:
-            return deliver_due(db.session, current_app.config)
+            sent = deliver_due(db.session, current_app.config)
+            waiting = next_due(db.session) if current_app.config["MAIL_SERVER"] else None
         finally:
             db.session.remove()
+    if waiting is not None:  # a retry or a dead worker's lease ends before the next sweep
+        delay = (waiting - clock.now()).total_seconds()
+        if delay < 60:
+            deliver.schedule(delay=max(delay, 0) + 0.1)
+    return sent
 
 
 @huey.task(name="run_job")
