@@ -112,3 +112,49 @@ def test_a_worker_killed_mid_batch_delivers_every_message_exactly_once(app, mail
     unsure = [r for r in rows if r.status != "sent"]
     assert all(r.status == "failed" and r.last_error.startswith(UNCERTAIN) for r in unsure)
     assert len(unsure) <= app.config["WORKER_THREADS"]
+
+
+def test_the_outbox_screen_shows_what_was_sent_and_sends_a_failure_again(app, client, mailbox):
+    from tests.conftest import csrf_token, login, make_user
+
+    with writing(db.session):
+        for n, to in enumerate(("rina@example.org", "refused@example.org")):
+            queue_email(
+                db.session,
+                to=to,
+                template="application_received",
+                context=RECEIVED,
+                key=f"test:screen:{n}",
+            )
+    mailbox.wait_for(2)
+    refused = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == "refused@example.org")
+    ).one()
+    with writing(db.session):  # as the worker records a permanent refusal
+        refused.status, refused.last_error = "failed", "Permanent: SMTP 550: mailbox unavailable"
+    make_user("sekretariat", "secretariat")
+    login(client, "sekretariat")
+    page = client.get("/admin/outbox/").get_data(as_text=True)
+    assert "rina@example.org" in page and "Permohonan REG-2026-00042 diterima" in page
+    assert "Terkirim" in page and "Gagal" in page and "SMTP 550: mailbox unavailable" in page
+    details = client.get(f"/admin/outbox/details/?id={refused.id}").get_data(as_text=True)
+    assert "Permohonan sertifikasi Anda telah kami terima" in details
+
+    token = csrf_token(client, "/admin/outbox/")
+    answer = client.post(
+        "/admin/outbox/action/",
+        data={"action": "send_again", "rowid": [str(refused.id)], "csrf_token": token},
+    )
+    assert answer.status_code == 302
+    mailbox.wait_for(3)
+    assert [m["To"] for m in mailbox.settle()].count("refused@example.org") == 2
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, refused.id).status == "sent"
+
+
+def test_the_outbox_is_closed_to_an_assessor(app, client):
+    from tests.conftest import login, make_user
+
+    make_user("asesor", "assessor")
+    login(client, "asesor")
+    assert client.get("/admin/outbox/").status_code == 403

@@ -91,6 +91,8 @@ def action_allowed(view: BaseModelView, role: Role, action: str) -> bool:
         return True
     if view.screen == "certificate" and action in set(certs.CertificateAction):
         return role in certs.lifecycle_row(action).roles
+    if view.screen == "outbox":
+        return action == "send_again" and role in SCREENS["outbox"].write
     return action == "delete" and role in SCREENS[view.screen].write and view.allow_delete
 
 
