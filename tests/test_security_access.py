@@ -38,7 +38,7 @@ PUBLIC = {
     "static",
     "admin.static",
 }
-ANY_STAFF = {"admin.index"}
+ANY_STAFF = {"admin.index", "jobs.index", "jobs.show", "jobs.download"}
 READ, WRITE = "read", "write"
 # Routes outside Flask-Admin: the screen whose access they follow, and what they need of it.
 PLAIN = {
@@ -53,6 +53,7 @@ PLAIN = {
     "documents.application_form": ("case", READ),
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),
+    "jobs.certificate_zip": ("certificate", READ),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")
@@ -204,6 +205,7 @@ def _probe(rule, method: str, view, name: str, action: str | None, world: World)
         "certificate_id": _min_id("certificate"),
         "meeting_id": _min_id("decision_meeting"),
         "schedule_id": _min_id("schedule"),
+        "job_id": 1,
         "export_type": "csv",
         "code": "id",
         "action": action,
@@ -230,6 +232,7 @@ def _arguments(endpoint: str, name: str, view, row: int | None, action: str | No
     return {
         "documents.register": (PERIOD, {}),
         "documents.certificates_zip": (PERIOD, {}),
+        "jobs.certificate_zip": (PERIOD, {}),
         "i18n.switch_language": ({}, {"next": "/jadwal"}),
         "auth.login": ({}, {"username": "nobody", "password": "wrong-password"}),
     }.get(endpoint, ({}, {}))

@@ -85,6 +85,20 @@ def sweep() -> None:
             db.session.remove()
 
 
+@huey.periodic_task(crontab(hour="1", minute="0"), name="reminders")
+def reminders() -> None:
+    """Every day at 08:00 in Jakarta (01:00 UTC): the reminders to certificate holders."""
+    from ..clock import lsp_today
+    from ..extensions import db
+    from ..reminders import send_reminders
+
+    with _context():
+        try:
+            send_reminders(db.session, lsp_today())
+        finally:
+            db.session.remove()
+
+
 @huey.on_startup(name="resume")
 def resume() -> None:
     """A (re)started worker first takes up what a killed one left."""
