@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -53,16 +54,17 @@ def run(session: Session, job_id: int) -> None:
     job = session.get(Job, job_id)
     assert job is not None
     folder = Path(current_app.config["JOB_RESULT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"job-{job.id}.out"
     partial_file = folder / f"job-{job.id}.part"
     progress = _Progress(session, job_id)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         name = RUNNERS[job.kind](session, job, progress, partial_file)
     except Exception as error:
         session.rollback()
         current_app.logger.exception("job %s failed", job_id)
-        partial_file.unlink(missing_ok=True)
+        with suppress(OSError):  # the folder itself may be what failed
+            partial_file.unlink(missing_ok=True)
         _finish(session, job_id, status="failed", error=_reason(error))
         return
     os.replace(partial_file, final)  # atomic: the result appears complete or not at all

@@ -86,3 +86,25 @@ def test_a_zip_job_survives_a_killed_worker_and_completes_once(app: Flask, clien
         assert remove_expired(db.session) == 1
     assert client.get(f"/admin/jobs/{job_id}/download").status_code == 404
     assert "telah dihapus" in client.get(f"/admin/jobs/{job_id}/").get_data(as_text=True)
+
+
+def test_a_failed_job_says_why_in_indonesian(app: Flask, client, tmp_path):
+    from portal import jobs
+
+    make_certificates(3)
+    user = make_user("kepala", "certification_head")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the results should go")
+    app.config["JOB_RESULT_DIR"] = blocked
+    job = jobs.start(
+        db.session, user.id, "certificate_zip", "ZIP", {"ids": [1, 2, 3], "filename": "x.zip"}
+    )
+    jobs.run(db.session, job.id)  # as the worker would
+    failed = _job(job.id)
+    assert failed.status == "failed" and failed.error.startswith(
+        "Pekerjaan berhenti karena kesalahan"
+    )
+    login(client, "kepala")
+    page = client.get(f"/admin/jobs/{job.id}/").get_data(as_text=True)
+    assert "Gagal" in page and "Pekerjaan berhenti karena kesalahan" in page
+    assert client.get(f"/admin/jobs/{job.id}/download").status_code == 404
