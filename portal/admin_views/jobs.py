@@ -108,12 +108,13 @@ def _period_title(start: date, end: date, count: int) -> str:
 
 
 def progress(job: Job) -> dict[str, Any]:
-    """Percent done and the estimated seconds left (None until something is done)."""
+    """Percent done and the estimated seconds left (None until 5% is done)."""
     percent = int(100 * job.done / job.total) if job.total else 0
     if job.status == "done":
         percent = 100
     left = None
-    if job.status == "running" and job.started_at and 0 < job.done < job.total:
+    # An estimate only after 5%: the first items also pay for starting the render processes.
+    if job.status == "running" and job.started_at and job.total <= 20 * job.done < 20 * job.total:
         started = job.started_at
         if started.tzinfo is None:  # SQLite hands timestamps back without their zone (UTC)
             started = started.replace(tzinfo=UTC)

@@ -134,7 +134,9 @@ def test_a_zip_of_1000_certificates_shows_its_progress_and_downloads(
     expect(page).to_have_url(re.compile(r"/admin/jobs/\d+/$"))
     # the page reloads itself: first "running" with some done, at last the download
     expect(page.locator("#job-status")).to_have_text("Berjalan", timeout=120_000)
-    expect(page.locator("#job-counts")).to_contain_text(re.compile(r"[1-9][\d.]* dari 1\.000"))
+    expect(page.locator("#job-counts")).to_contain_text(
+        re.compile(r"[1-9][\d.]* dari 1\.000"), timeout=180_000
+    )
     shot(page, "job-progress-1366")
     expect(page.locator("#job-download")).to_be_visible(timeout=900_000)
     expect(page.locator("#job-percent")).to_have_text("100%")
