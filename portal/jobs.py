@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +165,15 @@ def certificate_zip_job(
     session: Session, job: Job, progress: Callable[[int, int], None], out: Path
 ) -> str:
     """The certificate ZIP of documents/bulk.py, written to a file with progress per PDF."""
+    from .documents.archive import keeper, loader
     from .documents.bulk import certificate_zip
     from .documents.certificate import CertificateSettings
-    from .documents.loading import load_certificates
 
     ids: list[int] = job.params["ids"]
     settings = CertificateSettings.from_config(current_app.config)
-    chunks = certificate_zip(ids, partial(load_certificates, session), settings)
+    chunks = certificate_zip(
+        ids, loader(session, settings), settings, keep=keeper(session, settings)
+    )
     progress(0, len(ids))
     with out.open("wb") as file:
         for done, data in _counted(chunks, len(ids)):

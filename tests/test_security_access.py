@@ -54,6 +54,10 @@ PLAIN = {
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),
     "jobs.certificate_zip": ("certificate", READ),
+    "documents.case_form": ("case", READ),
+    "documents.appeal_form": ("appeal", READ),
+    "documents.assignment_letter": ("case", READ),
+    "documents.attendance_list": ("case", READ),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")
@@ -206,6 +210,8 @@ def _probe(rule, method: str, view, name: str, action: str | None, world: World)
         "meeting_id": _min_id("decision_meeting"),
         "schedule_id": _min_id("schedule"),
         "job_id": 1,
+        "appeal_id": _min_id("appeal") or 1,
+        "kind": "assessment-plan",
         "export_type": "csv",
         "code": "id",
         "action": action,

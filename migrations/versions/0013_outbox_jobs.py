@@ -1,7 +1,7 @@
 """outbox messages and jobs (the background worker's tables)
 
 Revision ID: 0013_outbox_jobs
-Revises: 0001
+Revises: 0018_signed_certificate
 Create Date: 2026-12-02 06:26:59.606598
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_outbox_jobs'
-down_revision = '0001'
+down_revision = '0018_signed_certificate'
 branch_labels = None
 depends_on = None
 
