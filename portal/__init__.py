@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     finalise(app.config)
 
     from . import admin_views, attachments, auth, cli, database, documents, i18n, public, security
+    from .worker import cli as worker_cli
 
     database.init_app(app)
     i18n.init_app(app)
@@ -40,4 +41,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     documents.init_app(app)
     admin_views.init_app(app)
     cli.init_app(app)
+    worker_cli.init_app(app)
     return app

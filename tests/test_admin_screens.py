@@ -25,6 +25,7 @@ SCREEN_URLS = {
     "bnsp_code": "/admin/bnsp_code/",
     "user": "/admin/user/",
     "audit": "/admin/audit/",
+    "outbox": "/admin/outbox/",
 }
 
 
@@ -43,7 +44,7 @@ def _expected_create_status(screen: str, role: Role) -> int:
 
 
 # Rows of these screens are created by the workflow or an upload form, never by the plain form.
-CREATED_ELSEWHERE = {"audit", "appeal", "certificate", "public_document"}
+CREATED_ELSEWHERE = {"audit", "appeal", "certificate", "public_document", "outbox"}
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -38,7 +38,7 @@ PUBLIC = {
     "static",
     "admin.static",
 }
-ANY_STAFF = {"admin.index"}
+ANY_STAFF = {"admin.index", "jobs.index", "jobs.show", "jobs.download"}
 READ, WRITE = "read", "write"
 # Routes outside Flask-Admin: the screen whose access they follow, and what they need of it.
 PLAIN = {
@@ -53,6 +53,7 @@ PLAIN = {
     "documents.application_form": ("case", READ),
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),
+    "jobs.certificate_zip": ("certificate", READ),
     "documents.case_form": ("case", READ),
     "documents.appeal_form": ("appeal", READ),
     "documents.assignment_letter": ("case", READ),
@@ -95,6 +96,8 @@ def action_allowed(view: BaseModelView, role: Role, action: str) -> bool:
         return True
     if view.screen == "certificate" and action in set(certs.CertificateAction):
         return role in certs.lifecycle_row(action).roles
+    if view.screen == "outbox":
+        return action == "send_again" and role in SCREENS["outbox"].write
     return action == "delete" and role in SCREENS[view.screen].write and view.allow_delete
 
 
@@ -206,6 +209,7 @@ def _probe(rule, method: str, view, name: str, action: str | None, world: World)
         "certificate_id": _min_id("certificate"),
         "meeting_id": _min_id("decision_meeting"),
         "schedule_id": _min_id("schedule"),
+        "job_id": 1,
         "appeal_id": _min_id("appeal") or 1,
         "kind": "assessment-plan",
         "export_type": "csv",
@@ -234,6 +238,7 @@ def _arguments(endpoint: str, name: str, view, row: int | None, action: str | No
     return {
         "documents.register": (PERIOD, {}),
         "documents.certificates_zip": (PERIOD, {}),
+        "jobs.certificate_zip": (PERIOD, {}),
         "i18n.switch_language": ({}, {"next": "/jadwal"}),
         "auth.login": ({}, {"username": "nobody", "password": "wrong-password"}),
     }.get(endpoint, ({}, {}))

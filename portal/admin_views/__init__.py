@@ -19,6 +19,7 @@ from ..models import (
     Complaint,
     DecisionMeeting,
     Element,
+    OutboxMessage,
     PublicDocument,
     Schedule,
     Scheme,
@@ -41,6 +42,8 @@ from .catalogue import (
 )
 from .certificates import CertificateView
 from .dashboard import DashboardView
+from .jobs import JobsView
+from .outbox import OutboxView
 from .people import ApplicantView, AssessorView, UserView
 from .records import (
     AppealView,
@@ -88,6 +91,8 @@ def init_app(app: Flask) -> None:
     admin.add_view(BnspCodeView(BnspCode, name=_l("BNSP codes"), category=SYSTEM))
     admin.add_view(UserView(User, name=_l("Users"), category=SYSTEM))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit log"), category=SYSTEM))
+    admin.add_view(OutboxView(OutboxMessage, name=_l("Outbox"), category=SYSTEM))
+    admin.add_view(JobsView(name=_l("My jobs"), endpoint="jobs", url="/admin/jobs"))
     app.extensions["portal_admin"] = admin
     app.jinja_env.globals["can_read"] = lambda screen: (
         current_user.is_authenticated and can_read(screen, current_user.roles)

@@ -33,6 +33,7 @@ from ..transactions import writing
 from .audit import audit_rows, write_events
 from .effects import SIDE_EFFECTS
 from .facts import load_facts, resolve_inputs
+from .notify import after_transition
 from .settings import Outcome, Settings, actor_of
 from .tables import CASE, UNIT
 
@@ -109,6 +110,7 @@ def _apply_batch(
     if side_effect:
         side_effect(batch)
     write_events(session, [*batch.audit.values(), *batch.more_audit])
+    after_transition(batch)  # the notifications, in this same transaction
     outcome.done.extend(batch.steps)
 
 

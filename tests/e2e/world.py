@@ -257,6 +257,8 @@ def start(tmp: Path) -> Live:
             "TESTING": False,  # errors reach the error pages and the signal below, as in production
             "DEMO": False,
             "SEND_FILE_MAX_AGE_DEFAULT": 600,  # scripts and styles cached, as behind a proxy
+            "BROKER_URL": f"sqlite:///{tmp / 'broker.db'}",  # the worker's queue (test_jobs)
+            "JOB_RESULT_DIR": tmp / "jobs",
         }
     )
     with app.app_context():
