@@ -1,7 +1,7 @@
 """outbox messages and jobs (the background worker's tables)
 
 Revision ID: 0013_outbox_jobs
-Revises: 0018_signed_certificate
+Revises: 0017_audit_search
 Create Date: 2026-12-02 06:26:59.606598
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_outbox_jobs'
-down_revision = '0018_signed_certificate'
+down_revision = '0017_audit_search'
 branch_labels = None
 depends_on = None
 
