@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from . import clock
 from .extensions import db
 from .i18n import translate
 from .models import Attachment, AuditEvent, Case, PublicDocument, Schedule
@@ -97,7 +98,7 @@ class VerdictForm(FlaskForm):
 def _recent_schedules() -> Any:
     """The schedules a new public document can belong to: those not yet over."""
     return db.session.scalars(
-        select(Schedule).where(Schedule.ends_on >= date.today()).order_by(Schedule.starts_on)
+        select(Schedule).where(Schedule.ends_on >= clock.lsp_today()).order_by(Schedule.starts_on)
     )
 
 

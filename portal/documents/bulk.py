@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
+from .. import clock
 from .certificate import CertificateData, CertificateSettings, render_certificate
 from .pdf import safe_filename
 
@@ -46,7 +47,7 @@ def certificate_zip(
 ) -> Iterator[bytes]:
     """Yield the bytes of a ZIP holding one PDF per certificate, in the order of `ids`."""
     sink = _Sink()
-    stamp = datetime.now().timetuple()[:6]
+    stamp = clock.now().timetuple()[:6]  # ZIP entries carry no zone: UTC
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, pdf in _rendered(ids, load, settings, workers):
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), pdf)

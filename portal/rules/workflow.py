@@ -909,12 +909,12 @@ def plan(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> Step:
     """What the action does to this case, or raise the first Refusal (status, role, input, guard)."""
     action = action if isinstance(action, Action) else Action(action)
-    ctx = Context(facts, actor, inputs or {}, policy or Policy(today=date.today()))
+    ctx = Context(facts, actor, inputs or {}, policy)
     row = _row_for(action, facts.status)
     _admit(row, ctx)
     missing = next((key for key in row.requires if _blank(ctx.inputs.get(key))), None)
@@ -937,8 +937,8 @@ def check(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> Refusal | None:
     """The first reason the action is refused for this case, or None when it may fire."""
     try:
@@ -952,11 +952,14 @@ def target_status(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> CaseStatus:
     """The status the action leads to for this case (raises Refusal when it may not fire)."""
     return plan(action, facts, actor, inputs, policy).to
+
+
+_ACTOR_ONLY = Policy(today=date.min)  # the guards about the actor read no date
 
 
 def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
@@ -966,7 +969,7 @@ def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
         if facts.status not in row.sources or row.action in found:
             continue
         try:
-            _admit(row, Context(facts, actor, {}, Policy(today=date.today())))
+            _admit(row, Context(facts, actor, {}, _ACTOR_ONLY))
         except Refusal:
             continue
         found.append(row.action)

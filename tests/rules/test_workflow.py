@@ -338,7 +338,9 @@ def test_a_new_application_is_offered_only_at_the_limit():
 
 
 def test_the_assigned_assessor_may_stop_at_pre_assessment():
-    step = plan(Action.RETURN, facts(S.SELF_ASSESSED), ASSESSOR, inputs(reason="Bukti kurang"))
+    step = plan(
+        Action.RETURN, facts(S.SELF_ASSESSED), ASSESSOR, inputs(reason="Bukti kurang"), POLICY
+    )
     assert (step.to, step.change.case) == (S.RETURNED, {"return_reason": "Bukti kurang"})
 
 
