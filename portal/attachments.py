@@ -8,7 +8,6 @@ case's status. Files go through `portal.uploads`, which types them by content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 

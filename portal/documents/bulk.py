@@ -22,7 +22,6 @@ import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import datetime
 
 from .. import clock
 from .certificate import CertificateData, CertificateSettings, render_certificate
