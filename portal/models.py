@@ -126,6 +126,9 @@ class UserRole(Model):
     )
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
+    def __str__(self) -> str:
+        return self.role
+
 
 class User(UserMixin, Model):
     """A member of staff who logs in."""
@@ -819,10 +822,14 @@ class Complaint(Model):
 
 
 class AuditEvent(Model):
-    """One applied change of state: who, when, what, from, to (never edited or deleted)."""
+    """One applied change of state or one edit of a record: who, when, what, from, to, and the
+    changed fields (never edited or deleted; written only by `casework.audit`)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_case_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_case_at", "case_id", "at"),
+        Index("ix_audit_event_record", "record_type", "record_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
@@ -834,6 +841,9 @@ class AuditEvent(Model):
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
+    record_type: Mapped[str | None] = mapped_column(String(40))  # the edited record's table
+    record_id: Mapped[int | None]
+    changes: Mapped[dict | None] = mapped_column(JSON)  # field → [old, new], or "changed"
 
     user: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()

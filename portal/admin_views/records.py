@@ -203,8 +203,11 @@ class AuditView(SecureModelView):
         "certificate",
         "from_status",
         "to_status",
+        "record",
+        "changes",
         "note",
     )
+    column_details_list = (*column_list, "data")
     column_select_related_list = (AuditEvent.user, AuditEvent.case, AuditEvent.certificate)
     column_filters = (
         FilterEqual(
@@ -218,6 +221,8 @@ class AuditView(SecureModelView):
         "action": lambda v, c, m, n: label(m.action, "action"),
         "from_status": enum_formatter(CASE_STATUS_LABELS),
         "to_status": enum_formatter(CASE_STATUS_LABELS),
+        "record": lambda v, c, m, n: f"{m.record_type} #{m.record_id}" if m.record_type else "",
+        "changes": lambda v, c, m, n: changes_text(m.changes),
     }
     column_searchable_list = ("action",)
     column_default_sort = ("id", True)
@@ -230,8 +235,27 @@ class AuditView(SecureModelView):
         "from_status": _l("From"),
         "to_status": _l("To"),
         "note": _l("Note"),
+        "record": _l("Record"),
+        "changes": _l("Changes"),
+        "data": _l("Data"),
     }
 
     @property
     def writable(self) -> bool:
         return False
+
+
+def changes_text(changes: dict | None) -> str:
+    """An event's changed fields on one line: `field: old → new; …` (a secret: "changed")."""
+
+    def shown(value: object) -> str:
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or "–"
+        return "–" if value is None else str(value)
+
+    return "; ".join(
+        f"{field}: {gettext('changed')}"
+        if isinstance(change, str)
+        else f"{field}: {shown(change[0])} → {shown(change[1])}"
+        for field, change in sorted((changes or {}).items())
+    )

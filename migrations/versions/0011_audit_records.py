@@ -1,0 +1,31 @@
+"""audit events of record edits: the edited record and its changed fields
+
+Revision ID: 0011_audit_records
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011_audit_records"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("record_type", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("record_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("changes", sa.JSON(), nullable=True))
+        batch_op.create_index(
+            "ix_audit_event_record", ["record_type", "record_id", "at"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_record")
+        batch_op.drop_column("changes")
+        batch_op.drop_column("record_id")
+        batch_op.drop_column("record_type")
