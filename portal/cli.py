@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import backup
+from .casework import audit
 from .extensions import db
 from .models import Assessor, User
 from .passwords import hash_password, password_problem
@@ -63,6 +64,7 @@ def create_user(
     )
     user.roles = roles
     db.session.add(user)
+    audit.record_edit(db.session, None, user, "create")  # no one is logged in: the system
     db.session.commit()
     click.echo(f"Created user {username} with roles: {', '.join(sorted(roles))}.")
 

@@ -340,3 +340,16 @@ def test_the_date_fields_are_recorded_as_iso_text(client, records):
     before = (later - timedelta(days=1)).isoformat()
     assert event.changes == {"registration_deadline": [before, later.isoformat()]}
     assert isinstance(date.fromisoformat(event.changes["registration_deadline"][1]), date)
+
+
+def test_a_user_created_by_the_cli_is_audited(app, runner):
+    result = runner.invoke(
+        args=["create-user", "rina", "--role", "secretariat", "--name", "Rina"],
+        input="kata-sandi-rina-2026\nkata-sandi-rina-2026\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "rina"))
+    (event,) = _events_for("user", user.id)
+    assert (event.action, event.user_id) == ("record_created", None)
+    assert event.changes["password_hash"] == "changed"
+    assert event.changes["role_rows"] == [[], ["secretariat"]]

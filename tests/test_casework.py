@@ -19,6 +19,7 @@ from portal.models import (
     CaseUnit,
     Certificate,
     DecisionMeeting,
+    MeetingAttendee,
     SchemeRequirement,
     SurveillanceReport,
     User,
@@ -49,7 +50,15 @@ def world(app: Flask, catalogue: dict) -> dict:
         "quality": make_user("mutu", Role.QUALITY_HEAD),
         "head": make_user("sertifikasi", Role.CERTIFICATION_HEAD),
     }
-    meeting = DecisionMeeting(held_on=TODAY, place="Jakarta", chair_id=users["chair"].id)
+    meeting = DecisionMeeting(
+        held_on=TODAY,
+        place="Jakarta",
+        chair_id=users["chair"].id,
+        attendees=[
+            MeetingAttendee(user_id=users[name].id, position=name)
+            for name in ("chair", "quality", "head")
+        ],
+    )
     db.session.add(meeting)
     db.session.commit()
     return {**catalogue, "asesor": catalogue["assessor"], **users, "meeting": meeting}

@@ -59,7 +59,7 @@ UNITS = (
     UnitFacts(2, "R.91PRP02.021.1", self_assessment="K", methods=("lisan",), recommendation="K"),
 )
 ASSESSOR_OK = AssessorFacts(10, "Siti", True, TODAY + timedelta(days=365), frozenset({50}))
-MEETING = MeetingFacts(9, TODAY)
+MEETING = MeetingFacts(9, TODAY, frozenset({3, 4, 8}), chair_present=True)  # CHAIR attends
 
 
 def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
@@ -81,6 +81,7 @@ def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
         agreement_confirmed=True,
         decided_on=TODAY - timedelta(days=1),
         decided_by_id=3,
+        assessment_date=TODAY - timedelta(days=2),
     )
     return replace(good, **changes)
 
@@ -231,6 +232,9 @@ GUARD_CASES = [
     ("_agreement_on_record", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
      {"agreement_confirmed": False}, {}, ASSESSOR,
      "The assessment agreement (FR.AK.01) has not been confirmed."),
+    ("_assessment_took_place", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
+     {"assessment_date": TODAY + timedelta(days=1)}, {}, ASSESSOR,
+     "The assessment is planned for 2026-03-03: record the recommendation after it."),
     ("_recommendation_per_unit", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
      {"units": (replace(UNITS[0], recommendation=None),)}, {"units": {}}, ASSESSOR,
      "Recommend K or BK for unit PRP.LP01.001.01."),
@@ -242,8 +246,20 @@ GUARD_CASES = [
     ("_not_the_trainer", Action.DECIDE, S.ASSESSED, {}, {}, TRAINER,
      "The trainer of this applicant cannot decide this case."),
     ("_meeting_held", Action.DECIDE, S.ASSESSED, {},
-     {"meeting": MeetingFacts(9, TODAY + timedelta(days=1))}, CHAIR,
+     {"meeting": replace(MEETING, held_on=TODAY + timedelta(days=1))}, CHAIR,
      "The decision meeting of 2026-03-03 has not been held yet."),
+    ("_meeting_after_assessment", Action.DECIDE, S.ASSESSED, {"assessment_date": TODAY},
+     {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))}, CHAIR,
+     "The decision meeting of 2026-03-01 was held before the assessment of 2026-03-02."),
+    ("_chair_present", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, chair_present=False)}, CHAIR,
+     "The chair of the LSP is not recorded as present at the meeting."),
+    ("_quorum", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, attendee_ids=frozenset({3, 4}))}, CHAIR,
+     "The decision meeting has 2 attendees; the quorum is 3."),
+    ("_decider_attends", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, attendee_ids=frozenset({4, 8, 9}))}, CHAIR,
+     "You are not recorded as present at the decision meeting."),
     ("_result_per_unit", Action.DECIDE, S.ASSESSED,
      {"units": (replace(UNITS[0], recommendation=None),)}, {"units": {}}, CHAIR,
      "Decide K or BK for unit PRP.LP01.001.01."),
@@ -252,6 +268,9 @@ GUARD_CASES = [
     ("_issued_not_before_decision", Action.ISSUE, S.COMPETENT, {},
      {"issued_on": TODAY - timedelta(days=2)}, CHAIR,
      "The issue date 2026-02-28 is before the decision date 2026-03-01."),
+    ("_issued_not_in_future", Action.ISSUE, S.COMPETENT, {},
+     {"issued_on": TODAY + timedelta(days=1)}, CHAIR,
+     "The issue date 2026-03-03 is in the future."),
     ("_within_appeal_window", Action.APPEAL, S.NOT_YET_COMPETENT,
      {"decided_on": TODAY - timedelta(days=15)}, {}, SECRETARIAT,
      "The appeal window closed on 2026-03-01."),
@@ -534,3 +553,24 @@ CaseLife.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.large_base_example],
 )
 TestCaseLife = CaseLife.TestCase
+
+
+def test_the_quorum_is_configurable():
+    small = Policy(today=TODAY, meeting_quorum=2)
+    two = inputs(meeting=replace(MEETING, attendee_ids=frozenset({3, 4})))
+    assert check(Action.DECIDE, facts(S.ASSESSED), CHAIR, two, small) is None
+    assert check(Action.DECIDE, facts(S.ASSESSED), CHAIR, two, POLICY) is not None
+
+
+def test_every_role_of_the_transition_table_reaches_the_case_screen():
+    """The transition table and the access table agree: a role named in a row can open the
+    case screen, where the action's form lives (standards_head decides appeals)."""
+    from portal.rules.access import can_read
+
+    unreachable = [
+        (row.action.value, role.value)
+        for row in TRANSITIONS
+        for role in row.roles
+        if not can_read("case", {role})
+    ]
+    assert unreachable == []
