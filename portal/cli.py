@@ -13,6 +13,7 @@ from .casework import audit
 from .extensions import db
 from .models import Assessor, User
 from .passwords import hash_password, password_problem
+from .rules import duties
 from .rules.vocabulary import Role
 
 
@@ -55,6 +56,9 @@ def create_user(
             raise click.ClickException(f"No assessor has MET number {assessor_met!r}.")
     if Role.ASSESSOR in roles and assessor is None:
         raise click.ClickException("A user with the assessor role needs --assessor-met.")
+    refusal = duties.role_grant_refusal(None, None, (), roles)
+    if refusal:
+        raise click.ClickException(str(refusal))
     user = User(
         username=username,
         full_name=full_name or username,

@@ -81,15 +81,17 @@ class _FormFields(HTMLParser):
             self._textarea = None
 
 
-def _save_edit(client, screen: str, record_id: int, changed: dict[str, str]):
-    """Open the record's edit form, change some fields as a user would, and save it."""
+def _save_edit(client, screen: str, record_id: int, changed: dict[str, str | list[str]]):
+    """Open the record's edit form, change some fields as a user would (a list: the options
+    chosen in a multiple select), and save it."""
     url = f"/admin/{screen}/edit/?id={record_id}"
     page = client.get(url)
     assert page.status_code == 200
     parser = _FormFields()
     parser.feed(page.get_data(as_text=True))
     data = [(k, v) for k, v in parser.pairs if k not in changed]
-    data += list(changed.items())
+    for name, value in changed.items():
+        data += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
     return client.post(url, data=MultiDict(data))
 
 

@@ -10,6 +10,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.validators import ValidationError
 
 from .. import casework
 from ..extensions import db
@@ -22,6 +23,7 @@ from ..models import (
     MeetingAttendee,
     SurveillanceReport,
 )
+from ..rules import duties
 from ..rules.vocabulary import (
     APPEAL_STATUS_LABELS,
     CASE_STATUS_LABELS,
@@ -186,6 +188,21 @@ class ComplaintView(SecureModelView):
         "resolution": _l("Resolution"),
         "resolved_on": _l("Resolved on"),
     }
+
+    def on_model_change(self, form: Any, model: Complaint, is_created: bool) -> None:
+        """The handler is nobody whose work on the complaint's case it may be about."""
+        case = model.case
+        involved = {
+            "assessor": case.assessor.user.id
+            if case and case.assessor and case.assessor.user
+            else None,
+            "trainer": case.trainer_user_id if case else None,
+            "decider": case.decided_by_id if case else None,
+        }
+        handler = model.handler.id if model.handler else None
+        refusal = duties.complaint_handler_refusal(handler, involved)
+        if refusal:
+            raise ValidationError(translate(refusal))
 
 
 class AuditView(SecureModelView):
