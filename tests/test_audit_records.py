@@ -347,7 +347,7 @@ def test_the_date_fields_are_recorded_as_iso_text(client, records):
 def test_a_user_created_by_the_cli_is_audited(app, runner):
     result = runner.invoke(
         args=["create-user", "rina", "--role", "secretariat", "--name", "Rina"],
-        input="kata-sandi-rina-2026\nkata-sandi-rina-2026\n",
+        input="Perpustakaan-Nasional-42\nPerpustakaan-Nasional-42\n",
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "rina"))

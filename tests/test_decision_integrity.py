@@ -24,6 +24,7 @@ world = test_casework.world  # the fixture: catalogue, a meeting of three, one u
 
 
 def _assessed_case(world) -> int:
+    world["chair"].locale = "en"  # the refusals below are read in English
     (case_id,) = test_casework.new_cases(world, 1, CaseStatus.ASSESSED)
     db.session.execute(
         update(CaseUnit).where(CaseUnit.case_id == case_id).values(recommendation="K")
@@ -137,3 +138,22 @@ def test_a_complaint_about_a_case_is_not_handled_by_its_asesor(client, world):
     form["handler"] = str(world["quality"].id)
     assert client.post("/admin/complaint/new/", data=form).status_code == 302
     assert db.session.scalar(select(Complaint)).handler_id == world["quality"].id
+
+
+def test_a_meeting_cited_by_a_decision_is_locked_but_its_place_may_be_corrected(client, world):
+    case_id = _assessed_case(world)
+    login(client, "ketua")
+    act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    assert status_of(case_id) == CaseStatus.COMPETENT
+    meeting = world["meeting"]
+    page = _save_edit(client, "decision_meeting", meeting.id, {"minutes": "Ditulis ulang"})
+    assert "its minutes can no longer be changed" in page.get_data(as_text=True)
+    page = _save_edit(client, "decision_meeting", meeting.id, {"attendees-0-position": "X"})
+    assert "its attendees can no longer be changed" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DecisionMeeting, meeting.id).minutes is None
+    assert _save_edit(client, "decision_meeting", meeting.id, {"place": "Bogor"}).status_code == 302
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "decision_meeting")
+    ).all()
+    assert [e.changes for e in events] == [{"place": ["Jakarta", "Bogor"]}]

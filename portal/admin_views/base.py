@@ -294,8 +294,10 @@ class SecureModelView(ModelView):
 
     def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """After the view's own checks, the one audit event of the create or update, written in
-        the transaction Flask-Admin commits next (a refused change writes none)."""
-        super()._on_model_change(form, model, is_created)
+        the transaction Flask-Admin commits next (a refused change writes none). The checks
+        run without autoflush: a query of theirs would flush the change and hide it."""
+        with db.session.no_autoflush:
+            super()._on_model_change(form, model, is_created)
         audit.record_edit(db.session, current_user.id, model, "create" if is_created else "update")
 
     def on_model_delete(self, model: Any) -> None:

@@ -10,20 +10,23 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from .. import casework
+from ..casework import audit
 from ..extensions import db
 from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
     Appeal,
     AuditEvent,
+    Case,
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
     SurveillanceReport,
 )
-from ..rules import duties
+from ..rules import duties, meetings
 from ..rules.vocabulary import (
     APPEAL_STATUS_LABELS,
     CASE_STATUS_LABELS,
@@ -69,6 +72,18 @@ class DecisionMeetingView(SecureModelView):
         "minutes": _l("Minutes (berita acara)"),
         "minutes_pdf": _l("Minutes"),
     }
+
+    def on_model_change(self, form: Any, model: DecisionMeeting, is_created: bool) -> None:
+        """A meeting that decisions cite keeps its date, chair, attendees and minutes."""
+        if is_created:
+            return
+        changed = audit.record_changes(db.session, model, "update")
+        cited = db.session.scalar(
+            select(Case.id).where(Case.decision_meeting_id == model.id).limit(1)
+        )
+        refusal = meetings.meeting_edit_refusal(cited is not None, changed)
+        if refusal:
+            raise ValidationError(translate(refusal))
 
 
 class SurveillanceView(SecureModelView):
