@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import (
+    Appeal,
     AuditEvent,
     Case,
     CaseUnit,
@@ -14,7 +15,8 @@ from portal.models import (
     MeetingAttendee,
     User,
 )
-from portal.rules.vocabulary import CaseStatus, Role
+from portal.rules.vocabulary import AppealStatus, CaseStatus, Role
+from portal.rules.workflow import APPEAL_QUESTIONS, Action
 from tests import test_casework
 from tests.conftest import csrf_token, login, make_user
 from tests.test_audit_records import _save_edit
@@ -157,3 +159,21 @@ def test_a_meeting_cited_by_a_decision_is_locked_but_its_place_may_be_corrected(
         select(AuditEvent).where(AuditEvent.record_type == "decision_meeting")
     ).all()
     assert [e.changes for e in events] == [{"place": ["Jakarta", "Bogor"]}]
+
+
+def test_a_pending_appeal_closes_with_its_withdrawn_case(client, world):
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.NOT_YET_COMPETENT)
+    answers = dict.fromkeys(APPEAL_QUESTIONS, True)
+    appealed = test_casework.run(
+        world, "secretariat", Action.APPEAL, [case_id], reason="Asesor keliru", **answers
+    )
+    assert appealed.done == [case_id]
+    login(client, "sekretariat")
+    act(client, "withdraw", case_id, reason="Asesi mengundurkan diri")
+    assert status_of(case_id) == CaseStatus.WITHDRAWN
+    appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == case_id))
+    assert (appeal.status, appeal.decision_reason) == (
+        AppealStatus.WITHDRAWN,
+        "Asesi mengundurkan diri",
+    )
+    assert appeal.decided_by_id == world["secretariat"].id

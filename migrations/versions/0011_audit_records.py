@@ -1,4 +1,5 @@
-"""audit events of record edits: the edited record and its changed fields
+"""audit events of record edits: the edited record and its changed fields; an appeal may be
+withdrawn with its case
 
 Revision ID: 0011_audit_records
 Revises: 0001
@@ -21,9 +22,17 @@ def upgrade():
         batch_op.create_index(
             "ix_audit_event_record", ["record_type", "record_id", "at"], unique=False
         )
+    _appeal_statuses("'pending', 'upheld', 'rejected', 'withdrawn'")
+
+
+def _appeal_statuses(values: str) -> None:
+    with op.batch_alter_table("appeal", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_appeal_status_valid"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_appeal_status_valid"), f"status IN ({values})")
 
 
 def downgrade():
+    _appeal_statuses("'pending', 'upheld', 'rejected'")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_record")
         batch_op.drop_column("changes")
