@@ -648,6 +648,7 @@ class CaseUnit(Model):
     recommendation: Mapped[str | None] = mapped_column(String(2))
     recommendation_note: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(String(2))
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # why the result departs from advice
     reassessment_count: Mapped[int] = mapped_column(default=0)
 
     case: Mapped[Case] = relationship(back_populates="units")

@@ -177,3 +177,29 @@ def test_a_pending_appeal_closes_with_its_withdrawn_case(client, world):
         "Asesi mengundurkan diri",
     )
     assert appeal.decided_by_id == world["secretariat"].id
+
+
+def test_a_decision_against_the_recommendation_needs_and_keeps_a_reason(client, world):
+    case_id = _assessed_case(world)
+    unit = world["units"][0]
+    login(client, "ketua")
+    meeting = str(world["meeting"].id)
+    page = act(client, "decide", case_id, meeting_id=meeting, **{f"unit{unit.id}__verdict": "BK"})
+    assert f"Give the reason for deciding unit {unit.code} against the asesor" in page.get_data(
+        as_text=True
+    )
+    assert status_of(case_id) == CaseStatus.ASSESSED
+    act(
+        client,
+        "decide",
+        case_id,
+        meeting_id=meeting,
+        **{f"unit{unit.id}__verdict": "BK", f"unit{unit.id}__reason": "Portofolio tidak asli"},
+    )
+    assert status_of(case_id) == CaseStatus.NOT_YET_COMPETENT
+    reasons = dict(
+        db.session.execute(
+            select(CaseUnit.unit_id, CaseUnit.decision_reason).where(CaseUnit.case_id == case_id)
+        ).all()
+    )
+    assert reasons == {unit.id: "Portofolio tidak asli", world["units"][1].id: None}

@@ -1,5 +1,5 @@
 """audit events of record edits: the edited record and its changed fields; an appeal may be
-withdrawn with its case
+withdrawn with its case; a unit's decision keeps the reason it departs from the recommendation
 
 Revision ID: 0011_audit_records
 Revises: 0001
@@ -23,6 +23,8 @@ def upgrade():
             "ix_audit_event_record", ["record_type", "record_id", "at"], unique=False
         )
     _appeal_statuses("'pending', 'upheld', 'rejected', 'withdrawn'")
+    with op.batch_alter_table("case_unit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decision_reason", sa.Text(), nullable=True))
 
 
 def _appeal_statuses(values: str) -> None:
@@ -32,6 +34,8 @@ def _appeal_statuses(values: str) -> None:
 
 
 def downgrade():
+    with op.batch_alter_table("case_unit", schema=None) as batch_op:
+        batch_op.drop_column("decision_reason")
     _appeal_statuses("'pending', 'upheld', 'rejected'")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_record")

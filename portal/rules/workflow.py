@@ -558,6 +558,24 @@ def _result_per_unit(ctx: Context) -> Refusal | None:
     )
 
 
+def _departure_has_reason(ctx: Context) -> Refusal | None:
+    """A decider who departs from the asesor's recommendation on a unit says why."""
+    return _first(
+        Refusal(
+            N_("Give the reason for deciding unit %(unit)s against the asesor's recommendation."),
+            unit=u.code,
+        )
+        for u in _pending(ctx.facts)
+        if _departs(ctx, u) and _blank(_unit_input(ctx, u, "reason"))
+    )
+
+
+def _departs(ctx: Context, unit: UnitFacts) -> bool:
+    """True when the result decided for the unit is not the one the asesor recommended."""
+    given = _verdict(_unit_input(ctx, unit, "verdict"))
+    return given is not None and unit.recommendation is not None and given != unit.recommendation
+
+
 def _no_certificate_yet(ctx: Context) -> Refusal | None:
     """A case has at most one certificate: issuing twice makes no second one."""
     if ctx.facts.has_certificate:
@@ -725,7 +743,11 @@ def _write_decision(ctx: Context) -> Change:
         "decided_on": meeting.held_on,
         "decision_note": ctx.inputs.get("note"),
     }
-    units = {u.unit_id: {"result": _result(ctx, u)} for u in _pending(ctx.facts)}
+    units = {
+        u.unit_id: {"result": _result(ctx, u)}
+        | ({"decision_reason": _unit_input(ctx, u, "reason")} if _departs(ctx, u) else {})
+        for u in _pending(ctx.facts)
+    }
     return Change(case=case, units=units)
 
 
@@ -872,6 +894,7 @@ TRANSITIONS: tuple[Transition, ...] = (
             _quorum,
             _decider_attends,
             _result_per_unit,
+            _departure_has_reason,
         ),
         reads=_UNITS,
         effect=_write_decision,

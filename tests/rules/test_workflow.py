@@ -263,6 +263,9 @@ GUARD_CASES = [
     ("_result_per_unit", Action.DECIDE, S.ASSESSED,
      {"units": (replace(UNITS[0], recommendation=None),)}, {"units": {}}, CHAIR,
      "Decide K or BK for unit PRP.LP01.001.01."),
+    ("_departure_has_reason", Action.DECIDE, S.ASSESSED, {},
+     {"units": {1: {"verdict": "BK"}}}, CHAIR,
+     "Give the reason for deciding unit PRP.LP01.001.01 against the asesor's recommendation."),
     ("_no_certificate_yet", Action.ISSUE, S.COMPETENT, {"has_certificate": True}, {}, CHAIR,
      "This case already has a certificate."),
     ("_issued_not_before_decision", Action.ISSUE, S.COMPETENT, {},
@@ -314,7 +317,7 @@ def test_an_override_note_stands_in_for_unmet_requirements():
 def test_competent_only_when_every_unit_is_k():
     assessed = facts(S.ASSESSED)
     assert target_status(Action.DECIDE, assessed, CHAIR, inputs(), POLICY) == S.COMPETENT
-    one_bk = inputs(units={2: {"verdict": "BK"}})
+    one_bk = inputs(units={2: {"verdict": "BK", "reason": "Bukti kurang"}})
     assert target_status(Action.DECIDE, assessed, CHAIR, one_bk, POLICY) == S.NOT_YET_COMPETENT
 
 
@@ -574,3 +577,13 @@ def test_every_role_of_the_transition_table_reaches_the_case_screen():
         if not can_read("case", {role})
     ]
     assert unreachable == []
+
+
+def test_a_departure_from_the_recommendation_keeps_its_reason():
+    given = inputs(units={1: {"verdict": "BK", "reason": "Bukti portofolio palsu"}})
+    step = plan(Action.DECIDE, facts(S.ASSESSED), CHAIR, given, POLICY)
+    assert step.to == S.NOT_YET_COMPETENT
+    assert step.change.units == {
+        1: {"result": "BK", "decision_reason": "Bukti portofolio palsu"},
+        2: {"result": "K"},
+    }
