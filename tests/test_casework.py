@@ -183,7 +183,7 @@ def test_bk_appeal_upheld_reassesses_only_bk_units(world):
     ids = new_cases(world)
     to_assessed(world, ids)
     first, second = world["units"]
-    mixed = {first.id: {"verdict": "K"}, second.id: {"verdict": "BK"}}
+    mixed = {first.id: {"verdict": "K"}, second.id: {"verdict": "BK", "reason": "Bukti kurang"}}
     assert run(world, "chair", Action.DECIDE, ids, meeting_id=world["meeting"].id, units=mixed).done
     assert statuses(ids) == [CaseStatus.NOT_YET_COMPETENT]
 
