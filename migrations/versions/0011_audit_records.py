@@ -2,14 +2,14 @@
 withdrawn with its case; a unit's decision keeps the reason it departs from the recommendation
 
 Revision ID: 0011_audit_records
-Revises: 0001
+Revises: 0018_signed_certificate
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_audit_records"
-down_revision = "0001"
+down_revision = "0018_signed_certificate"
 branch_labels = None
 depends_on = None
 

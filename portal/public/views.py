@@ -19,9 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..extensions import db
-from ..models import Case, Certificate, PublicDocument, Schedule, Scheme
+from ..models import Case, Certificate, PublicDocument, Schedule, Scheme, SignedCertificate
 from ..rules.certificates import effective_status
-from ..rules.vocabulary import CaseStatus
+from ..rules.vocabulary import CaseStatus, CertificateStatus
 from .ratelimit import limiter, verify_limit
 
 bp = Blueprint("public", __name__)
@@ -44,6 +44,8 @@ class PublicCertificate:
     status: str
     issued_on: date
     expires_on: date
+    # Who signed its PDF electronically (PAdES), for a certificate in force whose PDF is signed.
+    signed_by: str | None = None
 
 
 @bp.route("/")
@@ -129,21 +131,25 @@ def find_certificate(number: str, code: str, today: date) -> PublicCertificate |
             Certificate.expires_on,
             Scheme.title,
             func.coalesce(Scheme.number, Scheme.code),
+            SignedCertificate.signer,
         )
         .join(Scheme, Scheme.id == Certificate.scheme_id)
+        .outerjoin(SignedCertificate, SignedCertificate.certificate_id == Certificate.id)
         .where(column == (code or number))
     ).first()
     if row is None:
         return None
-    number, holder, status, issued_on, expires_on, scheme_title, scheme_number = row
+    number, holder, status, issued_on, expires_on, scheme_title, scheme_number, signer = row
+    status = effective_status(status, expires_on, today)
     return PublicCertificate(
         number=number,
         holder_name=holder,
         scheme_title=scheme_title,
         scheme_number=scheme_number,
-        status=effective_status(status, expires_on, today).value,
+        status=status.value,
         issued_on=issued_on,
         expires_on=expires_on,
+        signed_by=signer if status == CertificateStatus.ACTIVE else None,
     )
 
 
