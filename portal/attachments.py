@@ -8,7 +8,6 @@ case's status. Files go through `portal.uploads`, which types them by content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +31,11 @@ from sqlalchemy import select, update
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from . import clock
+from .casework import audit
 from .extensions import db
 from .i18n import translate
-from .models import Attachment, AuditEvent, Case, PublicDocument, Schedule
+from .models import Attachment, Case, PublicDocument, Schedule
 from .rules.access import can_read, can_write
 from .rules.identity import Message
 from .rules.vocabulary import (
@@ -97,7 +98,7 @@ class VerdictForm(FlaskForm):
 def _recent_schedules() -> Any:
     """The schedules a new public document can belong to: those not yet over."""
     return db.session.scalars(
-        select(Schedule).where(Schedule.ends_on >= date.today()).order_by(Schedule.starts_on)
+        select(Schedule).where(Schedule.ends_on >= clock.lsp_today()).order_by(Schedule.starts_on)
     )
 
 
@@ -195,20 +196,15 @@ def _send_stored(record: Attachment | PublicDocument) -> Any:
 
 def _audit(case: Case, action: str, attachment: Attachment, note: str | None = None) -> None:
     """Record an attachment change on the case's audit trail (the status does not change)."""
-    db.session.add(
-        AuditEvent(
-            user_id=current_user.id,
-            action=action,
-            case_id=case.id,
-            from_status=case.status,
-            to_status=case.status,
-            note=note,
-            data={
-                "attachment_id": attachment.id,
-                "kind": attachment.kind,
-                "sha256": attachment.sha256,
-            },
-        )
+    audit.write_event(
+        db.session,
+        user_id=current_user.id,
+        action=action,
+        case_id=case.id,
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        data={"attachment_id": attachment.id, "kind": attachment.kind, "sha256": attachment.sha256},
     )
 
 
@@ -351,15 +347,15 @@ def _save_public_document(form: PublicDocumentForm, stored: StoredFile) -> None:
     """Create the document's row; remove the stored file when the row cannot be written."""
     try:
         schedule = form.schedule.data
-        db.session.add(
-            PublicDocument(
-                title=form.title.data.strip(),
-                kind=form.kind.data,
-                schedule_id=schedule.id if schedule else None,
-                published=form.published.data,
-                **stored.columns(),
-            )
+        document = PublicDocument(
+            title=form.title.data.strip(),
+            kind=form.kind.data,
+            schedule_id=schedule.id if schedule else None,
+            published=form.published.data,
+            **stored.columns(),
         )
+        db.session.add(document)
+        audit.record_edit(db.session, current_user.id, document, "create")
         db.session.commit()
     except BaseException:
         db.session.rollback()

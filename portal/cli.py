@@ -9,9 +9,11 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import backup
+from .casework import audit
 from .extensions import db
 from .models import Assessor, User
 from .passwords import hash_password, password_problem
+from .rules import duties
 from .rules.vocabulary import Role
 
 
@@ -54,6 +56,9 @@ def create_user(
             raise click.ClickException(f"No assessor has MET number {assessor_met!r}.")
     if Role.ASSESSOR in roles and assessor is None:
         raise click.ClickException("A user with the assessor role needs --assessor-met.")
+    refusal = duties.role_grant_refusal(None, None, (), roles)
+    if refusal:
+        raise click.ClickException(str(refusal))
     user = User(
         username=username,
         full_name=full_name or username,
@@ -63,6 +68,7 @@ def create_user(
     )
     user.roles = roles
     db.session.add(user)
+    audit.record_edit(db.session, None, user, "create")  # no one is logged in: the system
     db.session.commit()
     click.echo(f"Created user {username} with roles: {', '.join(sorted(roles))}.")
 

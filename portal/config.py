@@ -54,6 +54,7 @@ class Config:
     TIMESTAMP_URL = os.environ.get("TIMESTAMP_URL")
     APPEAL_WINDOW_DAYS = _int("APPEAL_WINDOW_DAYS", 14)
     RECERTIFICATION_HORIZON_MONTHS = _int("RECERTIFICATION_HORIZON_MONTHS", 6)
+    LSP_MEETING_QUORUM = _int("LSP_MEETING_QUORUM", 3)
 
     # E-mail through SMTP. With no MAIL_SERVER the worker keeps the messages in the outbox
     # (readable in the admin) and sends nothing.

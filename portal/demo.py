@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from . import demo_names
+from . import clock, demo_names
 from .models import (
     Appeal,
     Applicant,
@@ -1199,7 +1199,7 @@ def seed_demo(
     problem = demo_obstacle(session)
     if problem:
         raise DemoRefused(problem)
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     writer: _Writer | None = None
     try:

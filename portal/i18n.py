@@ -223,6 +223,9 @@ ACTION_LABELS = {
     "record_surveillance": N_("Surveillance report recorded"),
     "start_recertification": N_("Re-certification started"),
     "start_new_application": N_("New application started"),
+    "record_created": N_("Record created"),
+    "record_updated": N_("Record changed"),
+    "record_deleted": N_("Record deleted"),
 }
 
 LABELS = {

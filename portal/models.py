@@ -127,6 +127,9 @@ class UserRole(Model):
     )
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
+    def __str__(self) -> str:
+        return self.role
+
 
 class User(UserMixin, Model):
     """A member of staff who logs in."""
@@ -646,6 +649,7 @@ class CaseUnit(Model):
     recommendation: Mapped[str | None] = mapped_column(String(2))
     recommendation_note: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(String(2))
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # why the result departs from advice
     reassessment_count: Mapped[int] = mapped_column(default=0)
 
     case: Mapped[Case] = relationship(back_populates="units")
@@ -820,12 +824,14 @@ class Complaint(Model):
 
 
 class AuditEvent(Model):
-    """One applied change of state: who, when, what, from, to (never edited or deleted)."""
+    """One applied change of state or one edit of a record: who, when, what, from, to, and the
+    changed fields (never edited or deleted; written only by `casework.audit`)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_case_at", "case_id", "at"),
         trigram_index("ix_audit_event_note_trgm", "note"),  # searched (SQLite: AUDIT_NOTE_FTS)
+        Index("ix_audit_event_record", "record_type", "record_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -838,6 +844,9 @@ class AuditEvent(Model):
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
+    record_type: Mapped[str | None] = mapped_column(String(40))  # the edited record's table
+    record_id: Mapped[int | None]
+    changes: Mapped[dict | None] = mapped_column(JSON)  # field → [old, new], or "changed"
 
     user: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()

@@ -15,6 +15,7 @@ from flask import flash
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
+from . import clock
 from .i18n import translate
 from .rules import identity
 from .rules.identity import Invalid
@@ -61,7 +62,7 @@ class MetNumber(_Normalise):
 class Nip(_Normalise):
     """A civil servant's NIP, stored as 18 digits."""
 
-    parse = staticmethod(lambda raw: identity.parse_nip(raw).number)
+    parse = staticmethod(lambda raw: identity.parse_nip(raw, clock.lsp_today()).number)
 
 
 class Nik:
@@ -73,7 +74,7 @@ class Nik:
     def __call__(self, form: Form, field: Field) -> None:
         if not field.data:
             return
-        nik = _check(identity.parse_nik, field)
+        nik = _check(lambda raw: identity.parse_nik(raw, clock.lsp_today()), field)
         field.data = nik.number
         birth_date, sex = (
             form[name].data if name in form else None for name in (self.birth_date, self.sex)

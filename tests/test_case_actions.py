@@ -97,7 +97,7 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
         "pre_assess",
         case.id,
         tuk_id=str(catalogue["tuk"].id),
-        assessment_date=(date.today() + timedelta(days=7)).isoformat(),
+        assessment_date=date.today().isoformat(),  # assessed today: recommended and decided after
         agreement_confirmed="y",
         **methods,
     )
@@ -106,7 +106,10 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
     assert status_of(case.id) == "assessed"
 
     meeting = DecisionMeeting(held_on=date.today(), place="Jakarta", chair=staff["chair"])
-    meeting.attendees = [MeetingAttendee(user=staff["chair"], position="Ketua LSP")]
+    meeting.attendees = [
+        MeetingAttendee(user=staff[name], position=name)
+        for name in ("chair", "head", "secretariat")
+    ]
     db.session.add(meeting)
     db.session.commit()
     switch(client, "ketua")

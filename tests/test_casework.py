@@ -19,6 +19,7 @@ from portal.models import (
     CaseUnit,
     Certificate,
     DecisionMeeting,
+    MeetingAttendee,
     SchemeRequirement,
     SurveillanceReport,
     User,
@@ -49,7 +50,15 @@ def world(app: Flask, catalogue: dict) -> dict:
         "quality": make_user("mutu", Role.QUALITY_HEAD),
         "head": make_user("sertifikasi", Role.CERTIFICATION_HEAD),
     }
-    meeting = DecisionMeeting(held_on=TODAY, place="Jakarta", chair_id=users["chair"].id)
+    meeting = DecisionMeeting(
+        held_on=TODAY,
+        place="Jakarta",
+        chair_id=users["chair"].id,
+        attendees=[
+            MeetingAttendee(user_id=users[name].id, position=name)
+            for name in ("chair", "quality", "head")
+        ],
+    )
     db.session.add(meeting)
     db.session.commit()
     return {**catalogue, "asesor": catalogue["assessor"], **users, "meeting": meeting}
@@ -174,7 +183,7 @@ def test_bk_appeal_upheld_reassesses_only_bk_units(world):
     ids = new_cases(world)
     to_assessed(world, ids)
     first, second = world["units"]
-    mixed = {first.id: {"verdict": "K"}, second.id: {"verdict": "BK"}}
+    mixed = {first.id: {"verdict": "K"}, second.id: {"verdict": "BK", "reason": "Bukti kurang"}}
     assert run(world, "chair", Action.DECIDE, ids, meeting_id=world["meeting"].id, units=mixed).done
     assert statuses(ids) == [CaseStatus.NOT_YET_COMPETENT]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal import casework
 from portal.extensions import db
-from portal.models import Case, Certificate, DecisionMeeting
+from portal.models import Case, Certificate, DecisionMeeting, MeetingAttendee
 from tests.conftest import login, make_user
 from tests.test_case_actions import make_case
 
@@ -24,6 +24,10 @@ def _issue(catalogue, chair, secretariat, assessor_user, issued_on: date) -> Cer
         for u in catalogue["units"]
     }
     meeting = DecisionMeeting(held_on=issued_on, place="Jakarta", chair=chair)
+    meeting.attendees = [
+        MeetingAttendee(user=user, position="Anggota")
+        for user in (chair, secretariat, assessor_user)
+    ]
     db.session.add(meeting)
     db.session.commit()
     day = issued_on - timedelta(days=10)

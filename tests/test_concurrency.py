@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, CaseUnit
+from portal.models import AuditEvent, CaseUnit, MeetingAttendee, User
 from portal.rules.vocabulary import CaseStatus, Role
 from tests import test_casework
 from tests.conftest import login, make_user
@@ -95,6 +95,14 @@ def test_chairs_deciding_the_same_cases_at_once_apply_each_once(app, world, foll
     db.session.execute(CaseUnit.__table__.update().values(recommendation="K"))
     db.session.commit()
     users = staff(Role.CHAIR)
+    world["meeting"].attendees.extend(  # a decider attends the meeting that decides
+        MeetingAttendee(
+            user_id=db.session.scalar(select(User.id).where(User.username == name)),
+            position="Ketua",
+        )
+        for name in users
+    )
+    db.session.commit()
     verdict = "" if follow else "K"  # follow the recommendation, or give one for every unit
     form = {"id": ids, "meeting_id": world["meeting"].id, "unitall__verdict": verdict}
 

@@ -29,3 +29,17 @@ def test_migrations_upgrade_an_empty_database_to_the_models_and_back(tmp_path):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.session.remove()
+
+
+def test_the_appeal_status_check_admits_withdrawn_after_the_upgrade(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(tmp_path)})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        with db.engine.connect() as connection:
+            checks = inspect(connection).get_check_constraints("appeal")
+        assert any("withdrawn" in check["sqltext"] for check in checks)
+        downgrade(revision="base")
+        db.session.remove()

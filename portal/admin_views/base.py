@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.orm import joinedload
 
+from ..casework import audit
 from ..extensions import db
 from ..i18n import admin_type_formatters
 from ..rules.access import SCREENS, can_read, can_write
@@ -93,6 +94,7 @@ class SecureModelView(ModelView):
     # Exports stream every matching row (export.py), so they need no row limit.
     export_types = ("csv", "xlsx")
     export_labels: dict[str, dict] = {}
+    details_template = "admin/record_details.html"  # the record's fields, then its history
     column_type_formatters = admin_type_formatters()
     column_type_formatters_detail = admin_type_formatters(detail=True)
 
@@ -287,6 +289,31 @@ class SecureModelView(ModelView):
 
     def edit_form(self, obj: Any = None) -> Any:
         return _with_blank_text(super().edit_form(obj))
+
+    # --- every edit audited (casework.audit) -------------------------------------------------
+
+    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """After the view's own checks, the one audit event of the create or update, written in
+        the transaction Flask-Admin commits next (a refused change writes none). The checks
+        run without autoflush: a query of theirs would flush the change and hide it."""
+        with db.session.no_autoflush:
+            super()._on_model_change(form, model, is_created)
+        audit.record_edit(db.session, current_user.id, model, "create" if is_created else "update")
+
+    def on_model_delete(self, model: Any) -> None:
+        """The audit event of a delete, with the record's last values, before it goes."""
+        super().on_model_delete(model)
+        audit.record_edit(db.session, current_user.id, model, "delete")
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        """A record's page gets its history ("Riwayat") loaded here, not by the template."""
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            record_id = getattr(model, self._primary_key)
+            kwargs.setdefault(
+                "history", audit.history_of(db.session, self.model.__tablename__, record_id)
+            )
+        return super().render(template, **kwargs)
 
     # --- object-level scoping -----------------------------------------------------------------
 

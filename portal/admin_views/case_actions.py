@@ -165,7 +165,7 @@ UNIT_INPUTS: dict[Action, tuple[str, ...]] = {
     Action.RECORD_SELF_ASSESSMENT: ("verdict", "evidence"),
     Action.PRE_ASSESS: ("methods",),
     Action.RECOMMEND: ("verdict", "note"),
-    Action.DECIDE: ("verdict",),
+    Action.DECIDE: ("verdict", "reason"),
 }
 FOLLOW = ""  # "follow the recommendation": the decision takes each unit's recommended verdict
 
@@ -201,6 +201,11 @@ def _unit_fields(action: Action, units: list[tuple[int, Unit, CaseUnit]], single
         if "note" in keys:
             fields[prefix + "note"] = StringField(
                 _l("Follow-up note (required for BK)"), validators=[Optional(), Length(max=500)]
+            )
+        if "reason" in keys:
+            fields[prefix + "reason"] = StringField(
+                _l("Reason, when departing from the recommendation"),
+                validators=[Optional(), Length(max=REASON_MAX)],
             )
         if "methods" in keys:
             fields[prefix + "methods"] = SelectMultipleField(

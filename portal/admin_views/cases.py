@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -20,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from .. import casework
+from .. import casework, clock
 from ..extensions import db
 from ..i18n import translate
 from ..models import (
@@ -397,7 +396,7 @@ class CaseView(FastListMixin, SecureModelView):
             _check_units_in_scheme(model.scheme, chosen)
             if is_created:
                 model.status = CaseStatus.DRAFT.value
-                model.reg_number = casework.next_reg_number(db.session, date.today())
+                model.reg_number = casework.next_reg_number(db.session, clock.lsp_today())
         keep = {u.id for u in chosen}
         model.units = [cu for cu in model.units if cu.unit_id in keep] + [
             CaseUnit(unit=u) for u in chosen if u.id not in {cu.unit_id for cu in model.units}

@@ -7,12 +7,15 @@ from typing import Any
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..extensions import db
+from ..i18n import translate
 from ..models import Applicant, AssessorConflict, User
 from ..passwords import hash_password, password_problem
+from ..rules import duties
 from ..rules.vocabulary import (
     CONFLICT_KIND_LABELS,
     ROLE_LABELS,
@@ -235,4 +238,7 @@ class UserView(SecureModelView):
             if problem:
                 raise ValidationError(gettext(problem))
             model.password_hash = hash_password(password)
+        refusal = duties.role_grant_refusal(current_user.id, model.id, model.roles, roles)
+        if refusal:
+            raise ValidationError(translate(refusal))
         model.roles = roles

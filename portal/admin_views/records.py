@@ -10,19 +10,24 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from .. import casework
+from ..casework import audit
 from ..extensions import db
 from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
     AUDIT_NOTE_FTS,
     Appeal,
     AuditEvent,
+    Case,
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
     SurveillanceReport,
 )
+from ..rules import duties, meetings
 from ..rules.vocabulary import (
     APPEAL_STATUS_LABELS,
     CASE_STATUS_LABELS,
@@ -69,6 +74,18 @@ class DecisionMeetingView(SecureModelView):
         "minutes": _l("Minutes (berita acara)"),
         "minutes_pdf": _l("Minutes"),
     }
+
+    def on_model_change(self, form: Any, model: DecisionMeeting, is_created: bool) -> None:
+        """A meeting that decisions cite keeps its date, chair, attendees and minutes."""
+        if is_created:
+            return
+        changed = audit.record_changes(db.session, model, "update")
+        cited = db.session.scalar(
+            select(Case.id).where(Case.decision_meeting_id == model.id).limit(1)
+        )
+        refusal = meetings.meeting_edit_refusal(cited is not None, changed)
+        if refusal:
+            raise ValidationError(translate(refusal))
 
 
 class SurveillanceView(SecureModelView):
@@ -191,6 +208,21 @@ class ComplaintView(SecureModelView):
         "resolved_on": _l("Resolved on"),
     }
 
+    def on_model_change(self, form: Any, model: Complaint, is_created: bool) -> None:
+        """The handler is nobody whose work on the complaint's case it may be about."""
+        case = model.case
+        involved = {
+            "assessor": case.assessor.user.id
+            if case and case.assessor and case.assessor.user
+            else None,
+            "trainer": case.trainer_user_id if case else None,
+            "decider": case.decided_by_id if case else None,
+        }
+        handler = model.handler.id if model.handler else None
+        refusal = duties.complaint_handler_refusal(handler, involved)
+        if refusal:
+            raise ValidationError(translate(refusal))
+
 
 class AuditView(FastListMixin, SecureModelView):
     """The audit trail: every applied change of state. Read-only for everyone."""
@@ -207,8 +239,11 @@ class AuditView(FastListMixin, SecureModelView):
         "certificate",
         "from_status",
         "to_status",
+        "record",
+        "changes",
         "note",
     )
+    column_details_list = (*column_list, "data")
     column_select_related_list = (AuditEvent.user, AuditEvent.case, AuditEvent.certificate)
     column_filters = (
         FilterEqual(
@@ -222,6 +257,8 @@ class AuditView(FastListMixin, SecureModelView):
         "action": lambda v, c, m, n: label(m.action, "action"),
         "from_status": enum_formatter(CASE_STATUS_LABELS),
         "to_status": enum_formatter(CASE_STATUS_LABELS),
+        "record": lambda v, c, m, n: f"{m.record_type} #{m.record_id}" if m.record_type else "",
+        "changes": lambda v, c, m, n: changes_text(m.changes),
     }
     column_searchable_list = ("note",)
     column_default_sort = ("id", True)
@@ -234,6 +271,9 @@ class AuditView(FastListMixin, SecureModelView):
         "from_status": _l("From"),
         "to_status": _l("To"),
         "note": _l("Note"),
+        "record": _l("Record"),
+        "changes": _l("Changes"),
+        "data": _l("Data"),
     }
 
     @property
@@ -246,3 +286,19 @@ class AuditView(FastListMixin, SecureModelView):
         of that action (100,000 verifications) to each search."""
         dialect = db.session.get_bind().dialect.name
         return text_match(AuditEvent.note, AUDIT_NOTE_FTS, word, dialect)
+
+
+def changes_text(changes: dict | None) -> str:
+    """An event's changed fields on one line: `field: old → new; …` (a secret: "changed")."""
+
+    def shown(value: object) -> str:
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or "–"
+        return "–" if value is None else str(value)
+
+    return "; ".join(
+        f"{field}: {gettext('changed')}"
+        if isinstance(change, str)
+        else f"{field}: {shown(change[0])} → {shown(change[1])}"
+        for field, change in sorted((changes or {}).items())
+    )

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
-    AuditEvent,
     Case,
     CaseUnit,
     User,
@@ -24,6 +23,7 @@ from ..rules.workflow import (
     check_new_application,
 )
 from ..transactions import writing
+from .audit import write_event
 from .facts import load_facts
 from .settings import Settings, actor_of
 
@@ -77,14 +77,13 @@ def new_case(
     session.add(case)
     session.flush()
     action, data = event
-    session.add(
-        AuditEvent(
-            user_id=actor.id,
-            action=action,
-            case_id=case.id,
-            to_status=CaseStatus.DRAFT.value,
-            data=data,
-        )
+    write_event(
+        session,
+        user_id=actor.id,
+        action=action,
+        case_id=case.id,
+        to_status=CaseStatus.DRAFT.value,
+        data=data,
     )
     return case
 

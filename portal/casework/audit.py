@@ -1,4 +1,10 @@
-"""The one audit writer: every event of the trail is built and written here."""
+"""The one audit writer: every event of the trail is built and written here.
+
+Workflow actions write one event per case (`audit_rows`); certificate changes one per
+certificate (`certificate_audit`); every create, update and delete of a record (Flask-Admin,
+the CLI) one event with the changed fields, old and new (`record_edit`). Events are never
+edited or deleted: a flush that tries is refused (`_refuse_rewrites`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
+from ..models import AuditEvent, Case, Certificate
 from ..rules.workflow import (
     CaseFacts,
     Step,
@@ -70,3 +78,157 @@ def write_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert audit events in the caller's transaction (one INSERT for the lot)."""
     if rows:
         session.execute(insert(AUDIT), list(rows))
+
+
+def write_event(session: Session, **columns: Any) -> None:
+    """Insert one audit event (`at` defaults to now) in the caller's transaction."""
+    write_events(session, [{"at": clock.now(), **columns}])
+
+
+# --- record edits ----------------------------------------------------------------------------
+
+RECORD_ACTIONS = {
+    "create": "record_created",
+    "update": "record_updated",
+    "delete": "record_deleted",
+}
+SECRET_FIELDS = frozenset({"password_hash"})  # shown as changed, never their value
+CHANGED = "changed"
+_SKIPPED_FIELDS = frozenset({"created_at", "updated_at", "uploaded_at"})
+
+
+def record_edit(session: Session, user_id: int | None, record: Any, kind: str) -> bool:
+    """Write the one audit event of a create, update or delete of `record`, with its changes.
+
+    Call it after the record's new values are set and before the commit (a created record is
+    flushed here to learn its id). Returns False, writing nothing, for an update that changed
+    no field.
+    """
+    changes = record_changes(session, record, kind)
+    if kind == "update" and not changes:
+        return False
+    if kind == "create":
+        session.flush()
+    record_id = inspect(record).identity[0] if inspect(record).identity else None
+    write_event(
+        session,
+        user_id=user_id,
+        action=RECORD_ACTIONS[kind],
+        record_type=record.__tablename__,
+        record_id=record_id,
+        case_id=record_id if isinstance(record, Case) and kind != "delete" else None,
+        certificate_id=record_id if isinstance(record, Certificate) and kind != "delete" else None,
+        changes=changes,
+    )
+    return True
+
+
+def record_changes(session: Session, record: Any, kind: str) -> dict[str, Any]:
+    """The changed fields of a record before the flush: {field: [old, new]}, or "changed".
+
+    Columns and single related records by their history; collections (roles, attendees,
+    units) as the sorted labels before and after; edited members of a collection (an
+    attendee's position) as `collection[member].field`. A delete keeps the last values.
+    """
+    state = inspect(record)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _SKIPPED_FIELDS or attr.columns[0].foreign_keys or attr.columns[0].primary_key:
+            continue
+        if kind == "delete":
+            old, new = state.attrs[key].value, None
+        else:
+            old, new = _scalar_change(state.attrs[key].history)
+        if _blank_as_none(old) != _blank_as_none(new):
+            changes[key] = CHANGED if key in SECRET_FIELDS else [_plain(old), _plain(new)]
+    for rel in state.mapper.relationships:
+        if rel.viewonly or (rel.direction.name == "ONETOMANY" and not rel.uselist):
+            continue
+        history = state.attrs[rel.key].history
+        if rel.uselist:
+            changes.update(_collection_changes(session, rel.key, history, kind))
+            continue
+        old, new = _scalar_change(history)
+        if kind == "delete":
+            old, new = state.attrs[rel.key].value, None
+        if old is not None and not _is_loaded(old):
+            old = None
+        if _label(old) != _label(new) and (old is not None or new is not None):
+            changes[rel.key] = [_label(old), _label(new)]
+    return changes
+
+
+def _scalar_change(history: Any) -> tuple[Any, Any]:
+    """The old and new value of a scalar attribute's history (both None when unchanged)."""
+    if not history.has_changes():
+        return None, None
+    return (history.deleted[0] if history.deleted else None), (
+        history.added[0] if history.added else None
+    )
+
+
+def _collection_changes(session: Session, key: str, history: Any, kind: str) -> dict[str, Any]:
+    """A collection's members before and after, and the fields changed on kept members."""
+    kept = [m for m in history.unchanged if m not in session.deleted]
+    before = sorted(_label(m) for m in (*history.unchanged, *history.deleted))
+    after = [] if kind == "delete" else sorted(_label(m) for m in (*kept, *history.added))
+    changes: dict[str, Any] = {}
+    if before != after:
+        changes[key] = [before, after]
+    for member in kept if kind != "delete" else ():
+        if member in session.dirty:
+            for field, change in record_changes(session, member, "update").items():
+                changes[f"{key}[{_label(member)}].{field}"] = change
+    return changes
+
+
+def _blank_as_none(value: Any) -> Any:
+    """An empty text is no value: a form saving "" over NULL changes nothing."""
+    return None if value == "" else value
+
+
+def _is_loaded(value: Any) -> bool:
+    """True for a value worth naming (the ORM gives the never-loaded marker otherwise)."""
+    return hasattr(value, "__table__")
+
+
+def _label(value: Any) -> str | None:
+    """How a related record is named in the trail: its own name, else table and id."""
+    if value is None or not _is_loaded(value):
+        return None
+    if type(value).__str__ is not object.__str__:
+        return str(value)
+    identity = inspect(value).identity
+    return f"{value.__tablename__}#{identity[0] if identity else 'new'}"
+
+
+def _plain(value: Any) -> Any:
+    """A value as plain JSON: dates and times as ISO text, other objects as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | time | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def history_of(session: Session, record_type: str, record_id: int) -> list[AuditEvent]:
+    """A record's audit events, oldest first, with who made them (one query)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.user))
+            .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_rewrites(session: Session, _context: Any, _instances: Any) -> None:
+    """The trail is append-only: a flush that edits or deletes an audit event fails."""
+    for record in (*session.dirty, *session.deleted):
+        if isinstance(record, AuditEvent) and (
+            record in session.deleted or session.is_modified(record)
+        ):
+            raise PermissionError("Audit events are never edited or deleted.")

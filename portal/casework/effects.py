@@ -70,6 +70,23 @@ def _decide_appeals(batch: Batch) -> None:
         row["data"] = {**(row["data"] or {}), "outcome": batch.inputs["outcome"]}
 
 
+def _close_pending_appeals(batch: Batch) -> None:
+    """A withdrawn case takes its undecided appeal with it, closed with the same reason."""
+    batch.session.execute(
+        update(APPEAL)
+        .where(
+            APPEAL.c.case_id.in_(list(batch.steps)),
+            APPEAL.c.status == AppealStatus.PENDING.value,
+        )
+        .values(
+            status=AppealStatus.WITHDRAWN.value,
+            decided_by_id=batch.actor.user_id,
+            decided_on=batch.settings.today,
+            decision_reason=batch.inputs["reason"],
+        )
+    )
+
+
 def _issue_certificates(batch: Batch) -> None:
     """One certificate per case: numbered from its series' counter, dated, valid, surveilled."""
     issued_on = batch.inputs.get("issued_on") or batch.settings.today
@@ -203,4 +220,5 @@ SIDE_EFFECTS = {
     Action.APPEAL: _record_appeals,
     Action.DECIDE_APPEAL: _decide_appeals,
     Action.ISSUE: _issue_certificates,
+    Action.WITHDRAW: _close_pending_appeals,
 }

@@ -16,15 +16,18 @@ from ..models import (
     AssessorConflict,
     Attachment,
     DecisionMeeting,
+    MeetingAttendee,
     SchemeRequirement,
     Tuk,
     Unit,
+    UserRole,
     assessor_scheme,
     scheme_unit,
 )
 from ..rules.requirements import Alternative, Qualifications, evaluate
 from ..rules.vocabulary import (
     CaseStatus,
+    Role,
 )
 from ..rules.workflow import (
     Action,
@@ -87,6 +90,7 @@ _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
     CASE.c.decided_on,
     CASE.c.decided_by_id,
     CERT.c.id.is_not(None).label("has_certificate"),
+    CASE.c.assessment_date,
 )
 
 
@@ -233,14 +237,29 @@ def resolve_inputs(
         assessor = _assessor_facts(session, int(inputs["assessor_id"]), applicants)
         resolved.update({"assessor": assessor} if assessor else {})
     if action == Action.DECIDE and inputs.get("meeting_id"):
-        meeting = session.get(DecisionMeeting, int(inputs["meeting_id"]))
-        resolved.update({"meeting": MeetingFacts(meeting.id, meeting.held_on)} if meeting else {})
+        meeting = _meeting_facts(session, int(inputs["meeting_id"]))
+        resolved.update({"meeting": meeting} if meeting else {})
     if inputs.get("tuk_id") and session.get(Tuk, int(inputs["tuk_id"])) is None:
         resolved.pop("tuk_id")
     return resolved
 
 
 _RESOLVED = ("assessor", "meeting")
+
+
+def _meeting_facts(session: Session, meeting_id: int) -> MeetingFacts | None:
+    """A decision meeting's date, who attended, and whether the LSP's chair was among them."""
+    meeting = session.get(DecisionMeeting, meeting_id)
+    if meeting is None:
+        return None
+    attendees = select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == meeting_id)
+    present = frozenset(session.scalars(attendees))
+    chair = session.scalar(
+        select(UserRole.user_id)
+        .where(UserRole.user_id.in_(attendees), UserRole.role == Role.CHAIR.value)
+        .limit(1)
+    )
+    return MeetingFacts(meeting.id, meeting.held_on, present, chair is not None)
 
 
 def _assessor_facts(

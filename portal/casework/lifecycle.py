@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import (
-    AuditEvent,
     Case,
     Certificate,
     SurveillanceReport,
@@ -33,7 +32,7 @@ from ..rules.workflow import (
 )
 from ..transactions import writing
 from .applications import new_case
-from .audit import certificate_audit, write_events
+from .audit import certificate_audit, write_event, write_events
 from .settings import Outcome, Settings
 from .tables import CERT
 
@@ -175,15 +174,14 @@ def record_surveillance(
             cert.issued_on, interval, cert.expires_on, done + 1
         )
         session.add(report)
-        session.add(
-            AuditEvent(
-                user_id=actor.id,
-                action="record_surveillance",
-                case_id=cert.case_id,
-                certificate_id=cert.id,
-                note=placement,
-                data={"due_on": report.due_on.isoformat(), "job_fit": job_fit},
-            )
+        write_event(
+            session,
+            user_id=actor.id,
+            action="record_surveillance",
+            case_id=cert.case_id,
+            certificate_id=cert.id,
+            note=placement,
+            data={"due_on": report.due_on.isoformat(), "job_fit": job_fit},
         )
     return report
 

@@ -14,6 +14,7 @@ from ..models import (
 from ..rules import certificates as certs
 from ..rules.workflow import (
     DEFAULT_APPEAL_WINDOW_DAYS,
+    DEFAULT_MEETING_QUORUM,
     Actor,
     Refusal,
 )
@@ -35,6 +36,7 @@ class Settings:
     number_pattern: str = certs.DEFAULT_NUMBER_PATTERN
     appeal_window_days: int = DEFAULT_APPEAL_WINDOW_DAYS
     horizon_months: int = certs.DEFAULT_RECERTIFICATION_HORIZON_MONTHS
+    meeting_quorum: int = DEFAULT_MEETING_QUORUM
 
     @classmethod
     def of(cls, settings: Mapping[str, Any] | None) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             number_pattern=conf.get("CERTIFICATE_NUMBER_PATTERN", cls.number_pattern),
             appeal_window_days=conf.get("APPEAL_WINDOW_DAYS", cls.appeal_window_days),
             horizon_months=conf.get("RECERTIFICATION_HORIZON_MONTHS", cls.horizon_months),
+            meeting_quorum=conf.get("LSP_MEETING_QUORUM", cls.meeting_quorum),
         )
 
 

@@ -86,7 +86,7 @@ def _apply_batch(
     """Plan every case, write the winners, and report the rest."""
     facts = load_facts(session, case_ids, lock=True, needs=reads(action))
     resolved = resolve_inputs(session, action, inputs, facts.values())
-    policy = Policy(settings.today, settings.appeal_window_days)
+    policy = Policy(settings.today, settings.appeal_window_days, settings.meeting_quorum)
     steps: dict[int, Step] = {}
     for case_id in case_ids:
         if case_id not in facts:

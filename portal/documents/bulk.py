@@ -26,9 +26,9 @@ import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import datetime
 from typing import NamedTuple
 
+from .. import clock
 from .certificate import CertificateData, CertificateSettings, printed_certificate
 from .pdf import safe_filename
 
@@ -68,7 +68,7 @@ def certificate_zip(
 ) -> Iterator[bytes]:
     """Yield the bytes of a ZIP holding one PDF per certificate, in the order of `ids`."""
     sink = _Sink()
-    stamp = datetime.now().timetuple()[:6]
+    stamp = clock.now().timetuple()[:6]  # ZIP entries carry no zone: UTC
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for printed in printed_certificates(ids, load, settings, workers, keep):
             archive.writestr(zipfile.ZipInfo(printed.filename, date_time=stamp), printed.pdf)

@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..casework import Settings
+from .. import clock
 from ..extensions import db
 from ..models import Case, Certificate, PublicDocument, Schedule, Scheme, SignedCertificate
 from ..rules.certificates import effective_status
@@ -52,11 +52,6 @@ class PublicCertificate:
 def index() -> Any:
     """The home page is the schedule."""
     return redirect(url_for("public.schedules"))
-
-
-def lsp_today() -> date:
-    """Today in the LSP's time zone, as the workflow counts days."""
-    return Settings.of(current_app.config).today
 
 
 def seats_left(quota: int, taken: int) -> int:
@@ -112,7 +107,7 @@ def document_url(document_id: int) -> str:
 @bp.route("/jadwal")
 def schedules() -> Any:
     """Upcoming schedules with seats left and deadlines, and the documents to download."""
-    today = lsp_today()
+    today = clock.lsp_today()
     rows = upcoming_schedules(today)
     documents = published_documents([schedule.id for schedule, _seats in rows])
     return render_template(
@@ -170,7 +165,7 @@ def verify() -> Any:
         if not well_formed:
             outcome = "malformed"
         else:
-            certificate = find_certificate(number, code, lsp_today())
+            certificate = find_certificate(number, code, clock.lsp_today())
             outcome = "found" if certificate else "not_found"
     return render_template(
         "public/verify.html",

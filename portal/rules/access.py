@@ -22,6 +22,7 @@ _A, _S, _AS, _CH, _QH, _SH, _C = (
     Role.CHAIR,
 )
 _MANAGEMENT = frozenset({_A, _S, _CH, _QH, _C})
+_APPEAL_DECIDERS = frozenset({_CH, _QH, _SH, _C})  # must reach the case screen (workflow.py)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ScreenAccess:
 SCREENS: dict[str, ScreenAccess] = {
     "dashboard": ScreenAccess(ALL_STAFF, frozenset()),
     "applicant": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
-    "case": ScreenAccess(_MANAGEMENT | {_AS}, frozenset({_A, _S})),
+    "case": ScreenAccess(_MANAGEMENT | _APPEAL_DECIDERS | {_AS}, frozenset({_A, _S})),
     "attachment": ScreenAccess(_MANAGEMENT | {_AS}, frozenset({_A, _S})),
     "scheme": ScreenAccess(ALL_STAFF, frozenset({_A, _SH})),
     "unit": ScreenAccess(ALL_STAFF, frozenset({_A, _SH})),
@@ -46,7 +47,7 @@ SCREENS: dict[str, ScreenAccess] = {
     "decision_meeting": ScreenAccess(_MANAGEMENT | {_SH}, frozenset({_A, _S, _C})),
     "certificate": ScreenAccess(_MANAGEMENT, frozenset({_A, _CH})),
     "surveillance": ScreenAccess(_MANAGEMENT, frozenset({_A, _S, _CH})),
-    "appeal": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
+    "appeal": ScreenAccess(_MANAGEMENT | _APPEAL_DECIDERS, frozenset({_A, _S})),
     "complaint": ScreenAccess(frozenset({_A, _QH, _C, _CH}), frozenset({_A, _QH})),
     "bnsp_code": ScreenAccess(frozenset({_A, _S}), frozenset({_A})),
     "user": ScreenAccess(frozenset({_A}), frozenset({_A})),

@@ -88,7 +88,7 @@ class Nik:
     sex: Sex
 
 
-def parse_nik(raw: str, today: date | None = None) -> Nik:
+def parse_nik(raw: str, today: date) -> Nik:
     """Check a NIK (`PP KK CC DDMMYY SSSS`) and decode its birth date and sex.
 
     Women carry DD + 40. The year has two digits: the latest century that does not put the
@@ -99,7 +99,7 @@ def parse_nik(raw: str, today: date | None = None) -> Nik:
         raise Invalid(N_("%(code)s is not a province code."), code=number[:2])
     day, month, year = int(number[6:8]), int(number[8:10]), int(number[10:12])
     sex = Sex.FEMALE if day > 40 else Sex.MALE
-    birth_date = _latest_date(year, month, day - 40 if day > 40 else day, today or date.today())
+    birth_date = _latest_date(year, month, day - 40 if day > 40 else day, today)
     if birth_date is None:
         raise Invalid(
             N_("The birth date in the NIK (%(ddmmyy)s) does not exist."), ddmmyy=number[6:12]
@@ -142,11 +142,11 @@ class Nip:
     sex: Sex
 
 
-def parse_nip(raw: str, today: date | None = None) -> Nip:
+def parse_nip(raw: str, today: date) -> Nip:
     """Check a NIP (`YYYYMMDD YYYYMM G NNN`): real birth date, appointment month after it, G in {1, 2}."""
     number = _digits(raw, "NIP", 18)
     birth_date = _date(int(number[:4]), int(number[4:6]), int(number[6:8]))
-    if birth_date is None or birth_date > (today or date.today()):
+    if birth_date is None or birth_date > (today):
         raise Invalid(N_("The birth date in the NIP (%(value)s) is not valid."), value=number[:8])
     appointed = _date(int(number[8:12]), int(number[12:14]), 1)
     if appointed is None or appointed < birth_date:

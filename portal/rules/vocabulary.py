@@ -204,12 +204,14 @@ class AppealStatus(StrEnum):
     PENDING = "pending"
     UPHELD = "upheld"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # closed with its case, undecided
 
 
 APPEAL_STATUS_LABELS = {
     AppealStatus.PENDING: N_("Pending"),
     AppealStatus.UPHELD: N_("Upheld"),
     AppealStatus.REJECTED: N_("Rejected"),
+    AppealStatus.WITHDRAWN: N_("Withdrawn with the case"),
 }
 
 

@@ -26,6 +26,7 @@ from .vocabulary import (
 
 REASSESSMENT_LIMIT = 3  # seed 2.10: a fourth re-assessment of a unit needs a new application
 DEFAULT_APPEAL_WINDOW_DAYS = 14
+DEFAULT_MEETING_QUORUM = 3  # of the seed's five officials (LSP_MEETING_QUORUM)
 APPEAL_QUESTIONS = ("process_explained", "discussed_with_assessor", "involved_others")
 ALREADY_DONE = N_("Already done by someone else.")
 ROLE_REFUSED = N_("Your role may not do this: %(action)s.")
@@ -116,6 +117,8 @@ class MeetingFacts:
 
     meeting_id: int
     held_on: date
+    attendee_ids: frozenset[int] = frozenset()  # the users recorded as present
+    chair_present: bool = False  # an attendee holds the LSP's chair role
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class CaseFacts:
     decided_on: date | None = None
     decided_by_id: int | None = None
     has_certificate: bool = False
+    assessment_date: date | None = None
     units: tuple[UnitFacts, ...] = ()
     attachments: AttachmentFacts = AttachmentFacts()
     requirement_met: str | None = None  # the basic-requirement alternative met, or None
@@ -151,6 +155,7 @@ class Policy:
 
     today: date
     appeal_window_days: int = DEFAULT_APPEAL_WINDOW_DAYS
+    meeting_quorum: int = DEFAULT_MEETING_QUORUM
 
 
 @dataclass(frozen=True)
@@ -504,6 +509,46 @@ def _meeting_held(ctx: Context) -> Refusal | None:
     return None
 
 
+def _meeting_after_assessment(ctx: Context) -> Refusal | None:
+    """A decision meeting cannot judge an assessment that had not taken place (ISO 17024 9.4)."""
+    meeting: MeetingFacts = ctx.inputs["meeting"]
+    assessed = ctx.facts.assessment_date
+    if assessed is not None and meeting.held_on < assessed:
+        return Refusal(
+            N_("The decision meeting of %(date)s was held before the assessment of %(assessed)s."),
+            date=meeting.held_on,
+            assessed=assessed,
+        )
+    return None
+
+
+def _decider_attends(ctx: Context) -> Refusal | None:
+    """Whoever records the decision was present at the meeting that took it."""
+    meeting: MeetingFacts = ctx.inputs["meeting"]
+    if ctx.actor.user_id not in meeting.attendee_ids:
+        return Refusal(N_("You are not recorded as present at the decision meeting."))
+    return None
+
+
+def _chair_present(ctx: Context) -> Refusal | None:
+    """A decision meeting has the LSP's chair among those present."""
+    if not ctx.inputs["meeting"].chair_present:
+        return Refusal(N_("The chair of the LSP is not recorded as present at the meeting."))
+    return None
+
+
+def _quorum(ctx: Context) -> Refusal | None:
+    """A decision meeting has at least the quorum the LSP configures."""
+    present, needed = len(ctx.inputs["meeting"].attendee_ids), ctx.policy.meeting_quorum
+    if present < needed:
+        return Refusal(
+            N_("The decision meeting has %(present)s attendees; the quorum is %(quorum)s."),
+            present=present,
+            quorum=needed,
+        )
+    return None
+
+
 def _result_per_unit(ctx: Context) -> Refusal | None:
     """The decision gives K or BK for every unit under assessment."""
     return _first(
@@ -511,6 +556,24 @@ def _result_per_unit(ctx: Context) -> Refusal | None:
         for u in _pending(ctx.facts)
         if _result(ctx, u) is None
     )
+
+
+def _departure_has_reason(ctx: Context) -> Refusal | None:
+    """A decider who departs from the asesor's recommendation on a unit says why."""
+    return _first(
+        Refusal(
+            N_("Give the reason for deciding unit %(unit)s against the asesor's recommendation."),
+            unit=u.code,
+        )
+        for u in _pending(ctx.facts)
+        if _departs(ctx, u) and _blank(_unit_input(ctx, u, "reason"))
+    )
+
+
+def _departs(ctx: Context, unit: UnitFacts) -> bool:
+    """True when the result decided for the unit is not the one the asesor recommended."""
+    given = _verdict(_unit_input(ctx, unit, "verdict"))
+    return given is not None and unit.recommendation is not None and given != unit.recommendation
 
 
 def _no_certificate_yet(ctx: Context) -> Refusal | None:
@@ -528,6 +591,25 @@ def _issued_not_before_decision(ctx: Context) -> Refusal | None:
             N_("The issue date %(issued)s is before the decision date %(decided)s."),
             issued=issued,
             decided=decided,
+        )
+    return None
+
+
+def _issued_not_in_future(ctx: Context) -> Refusal | None:
+    """A certificate is not dated after today: the public page would call it valid too early."""
+    issued = _day(ctx, "issued_on")
+    if issued > ctx.policy.today:
+        return Refusal(N_("The issue date %(issued)s is in the future."), issued=issued)
+    return None
+
+
+def _assessment_took_place(ctx: Context) -> Refusal | None:
+    """A recommendation (FR.AK.02) is recorded on or after the assessment date."""
+    assessed = ctx.facts.assessment_date
+    if assessed is not None and ctx.policy.today < assessed:
+        return Refusal(
+            N_("The assessment is planned for %(date)s: record the recommendation after it."),
+            date=assessed,
         )
     return None
 
@@ -661,7 +743,11 @@ def _write_decision(ctx: Context) -> Change:
         "decided_on": meeting.held_on,
         "decision_note": ctx.inputs.get("note"),
     }
-    units = {u.unit_id: {"result": _result(ctx, u)} for u in _pending(ctx.facts)}
+    units = {
+        u.unit_id: {"result": _result(ctx, u)}
+        | ({"decision_reason": _unit_input(ctx, u, "reason")} if _departs(ctx, u) else {})
+        for u in _pending(ctx.facts)
+    }
     return Change(case=case, units=units)
 
 
@@ -784,7 +870,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         _ASSESSOR,
         N_("Record assessment recommendation (FR.AK.02)"),
         who=(_assigned_assessor,),
-        guards=(_agreement_on_record, _recommendation_per_unit, _bk_recommendation_has_note),
+        guards=(
+            _agreement_on_record,
+            _assessment_took_place,
+            _recommendation_per_unit,
+            _bk_recommendation_has_note,
+        ),
         reads=_UNITS,
         effect=_write_recommendations,
     ),
@@ -796,7 +887,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         N_("Decide K / BK"),
         requires=("meeting",),
         who=(_not_the_assessor, _not_the_trainer),
-        guards=(_meeting_held, _result_per_unit),
+        guards=(
+            _meeting_held,
+            _meeting_after_assessment,
+            _chair_present,
+            _quorum,
+            _decider_attends,
+            _result_per_unit,
+            _departure_has_reason,
+        ),
         reads=_UNITS,
         effect=_write_decision,
     ),
@@ -806,7 +905,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.CERTIFIED,
         _CHAIR,
         N_("Issue certificate"),
-        guards=(_no_certificate_yet, _issued_not_before_decision),
+        guards=(_no_certificate_yet, _issued_not_before_decision, _issued_not_in_future),
     ),
     Transition(
         Action.APPEAL,
@@ -909,12 +1008,12 @@ def plan(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> Step:
     """What the action does to this case, or raise the first Refusal (status, role, input, guard)."""
     action = action if isinstance(action, Action) else Action(action)
-    ctx = Context(facts, actor, inputs or {}, policy or Policy(today=date.today()))
+    ctx = Context(facts, actor, inputs or {}, policy)
     row = _row_for(action, facts.status)
     _admit(row, ctx)
     missing = next((key for key in row.requires if _blank(ctx.inputs.get(key))), None)
@@ -937,8 +1036,8 @@ def check(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> Refusal | None:
     """The first reason the action is refused for this case, or None when it may fire."""
     try:
@@ -952,11 +1051,14 @@ def target_status(
     action: Action | str,
     facts: CaseFacts,
     actor: Actor,
-    inputs: Mapping[str, Any] | None = None,
-    policy: Policy | None = None,
+    inputs: Mapping[str, Any] | None,
+    policy: Policy,
 ) -> CaseStatus:
     """The status the action leads to for this case (raises Refusal when it may not fire)."""
     return plan(action, facts, actor, inputs, policy).to
+
+
+_ACTOR_ONLY = Policy(today=date.min)  # the guards about the actor read no date
 
 
 def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
@@ -966,7 +1068,7 @@ def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
         if facts.status not in row.sources or row.action in found:
             continue
         try:
-            _admit(row, Context(facts, actor, {}, Policy(today=date.today())))
+            _admit(row, Context(facts, actor, {}, _ACTOR_ONLY))
         except Refusal:
             continue
         found.append(row.action)

@@ -73,10 +73,6 @@ def test_nik_separators_are_stripped(raw):
     assert parse_nik(raw, TODAY).number == "3171011708450001"
 
 
-def test_nik_today_defaults_to_the_real_date():
-    assert parse_nik("3171011708450001").birth_date == date(1945, 8, 17)
-
-
 def test_invalid_carries_msgid_and_params_for_translation():
     with pytest.raises(Invalid) as refused:
         parse_nik("123", TODAY)

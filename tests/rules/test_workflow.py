@@ -59,7 +59,7 @@ UNITS = (
     UnitFacts(2, "R.91PRP02.021.1", self_assessment="K", methods=("lisan",), recommendation="K"),
 )
 ASSESSOR_OK = AssessorFacts(10, "Siti", True, TODAY + timedelta(days=365), frozenset({50}))
-MEETING = MeetingFacts(9, TODAY)
+MEETING = MeetingFacts(9, TODAY, frozenset({3, 4, 8}), chair_present=True)  # CHAIR attends
 
 
 def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
@@ -81,6 +81,7 @@ def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
         agreement_confirmed=True,
         decided_on=TODAY - timedelta(days=1),
         decided_by_id=3,
+        assessment_date=TODAY - timedelta(days=2),
     )
     return replace(good, **changes)
 
@@ -231,6 +232,9 @@ GUARD_CASES = [
     ("_agreement_on_record", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
      {"agreement_confirmed": False}, {}, ASSESSOR,
      "The assessment agreement (FR.AK.01) has not been confirmed."),
+    ("_assessment_took_place", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
+     {"assessment_date": TODAY + timedelta(days=1)}, {}, ASSESSOR,
+     "The assessment is planned for 2026-03-03: record the recommendation after it."),
     ("_recommendation_per_unit", Action.RECOMMEND, S.READY_FOR_ASSESSMENT,
      {"units": (replace(UNITS[0], recommendation=None),)}, {"units": {}}, ASSESSOR,
      "Recommend K or BK for unit PRP.LP01.001.01."),
@@ -242,16 +246,34 @@ GUARD_CASES = [
     ("_not_the_trainer", Action.DECIDE, S.ASSESSED, {}, {}, TRAINER,
      "The trainer of this applicant cannot decide this case."),
     ("_meeting_held", Action.DECIDE, S.ASSESSED, {},
-     {"meeting": MeetingFacts(9, TODAY + timedelta(days=1))}, CHAIR,
+     {"meeting": replace(MEETING, held_on=TODAY + timedelta(days=1))}, CHAIR,
      "The decision meeting of 2026-03-03 has not been held yet."),
+    ("_meeting_after_assessment", Action.DECIDE, S.ASSESSED, {"assessment_date": TODAY},
+     {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))}, CHAIR,
+     "The decision meeting of 2026-03-01 was held before the assessment of 2026-03-02."),
+    ("_chair_present", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, chair_present=False)}, CHAIR,
+     "The chair of the LSP is not recorded as present at the meeting."),
+    ("_quorum", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, attendee_ids=frozenset({3, 4}))}, CHAIR,
+     "The decision meeting has 2 attendees; the quorum is 3."),
+    ("_decider_attends", Action.DECIDE, S.ASSESSED, {},
+     {"meeting": replace(MEETING, attendee_ids=frozenset({4, 8, 9}))}, CHAIR,
+     "You are not recorded as present at the decision meeting."),
     ("_result_per_unit", Action.DECIDE, S.ASSESSED,
      {"units": (replace(UNITS[0], recommendation=None),)}, {"units": {}}, CHAIR,
      "Decide K or BK for unit PRP.LP01.001.01."),
+    ("_departure_has_reason", Action.DECIDE, S.ASSESSED, {},
+     {"units": {1: {"verdict": "BK"}}}, CHAIR,
+     "Give the reason for deciding unit PRP.LP01.001.01 against the asesor's recommendation."),
     ("_no_certificate_yet", Action.ISSUE, S.COMPETENT, {"has_certificate": True}, {}, CHAIR,
      "This case already has a certificate."),
     ("_issued_not_before_decision", Action.ISSUE, S.COMPETENT, {},
      {"issued_on": TODAY - timedelta(days=2)}, CHAIR,
      "The issue date 2026-02-28 is before the decision date 2026-03-01."),
+    ("_issued_not_in_future", Action.ISSUE, S.COMPETENT, {},
+     {"issued_on": TODAY + timedelta(days=1)}, CHAIR,
+     "The issue date 2026-03-03 is in the future."),
     ("_within_appeal_window", Action.APPEAL, S.NOT_YET_COMPETENT,
      {"decided_on": TODAY - timedelta(days=15)}, {}, SECRETARIAT,
      "The appeal window closed on 2026-03-01."),
@@ -295,7 +317,7 @@ def test_an_override_note_stands_in_for_unmet_requirements():
 def test_competent_only_when_every_unit_is_k():
     assessed = facts(S.ASSESSED)
     assert target_status(Action.DECIDE, assessed, CHAIR, inputs(), POLICY) == S.COMPETENT
-    one_bk = inputs(units={2: {"verdict": "BK"}})
+    one_bk = inputs(units={2: {"verdict": "BK", "reason": "Bukti kurang"}})
     assert target_status(Action.DECIDE, assessed, CHAIR, one_bk, POLICY) == S.NOT_YET_COMPETENT
 
 
@@ -338,7 +360,9 @@ def test_a_new_application_is_offered_only_at_the_limit():
 
 
 def test_the_assigned_assessor_may_stop_at_pre_assessment():
-    step = plan(Action.RETURN, facts(S.SELF_ASSESSED), ASSESSOR, inputs(reason="Bukti kurang"))
+    step = plan(
+        Action.RETURN, facts(S.SELF_ASSESSED), ASSESSOR, inputs(reason="Bukti kurang"), POLICY
+    )
     assert (step.to, step.change.case) == (S.RETURNED, {"return_reason": "Bukti kurang"})
 
 
@@ -532,3 +556,34 @@ CaseLife.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.large_base_example],
 )
 TestCaseLife = CaseLife.TestCase
+
+
+def test_the_quorum_is_configurable():
+    small = Policy(today=TODAY, meeting_quorum=2)
+    two = inputs(meeting=replace(MEETING, attendee_ids=frozenset({3, 4})))
+    assert check(Action.DECIDE, facts(S.ASSESSED), CHAIR, two, small) is None
+    assert check(Action.DECIDE, facts(S.ASSESSED), CHAIR, two, POLICY) is not None
+
+
+def test_every_role_of_the_transition_table_reaches_the_case_screen():
+    """The transition table and the access table agree: a role named in a row can open the
+    case screen, where the action's form lives (standards_head decides appeals)."""
+    from portal.rules.access import can_read
+
+    unreachable = [
+        (row.action.value, role.value)
+        for row in TRANSITIONS
+        for role in row.roles
+        if not can_read("case", {role})
+    ]
+    assert unreachable == []
+
+
+def test_a_departure_from_the_recommendation_keeps_its_reason():
+    given = inputs(units={1: {"verdict": "BK", "reason": "Bukti portofolio palsu"}})
+    step = plan(Action.DECIDE, facts(S.ASSESSED), CHAIR, given, POLICY)
+    assert step.to == S.NOT_YET_COMPETENT
+    assert step.change.units == {
+        1: {"result": "BK", "decision_reason": "Bukti portofolio palsu"},
+        2: {"result": "K"},
+    }

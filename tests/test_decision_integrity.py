@@ -1,0 +1,205 @@
+"""The decision-integrity rules, tried through the admin screens as each role would."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import (
+    Appeal,
+    AuditEvent,
+    Case,
+    CaseUnit,
+    Complaint,
+    DecisionMeeting,
+    MeetingAttendee,
+    User,
+)
+from portal.rules.vocabulary import AppealStatus, CaseStatus, Role
+from portal.rules.workflow import APPEAL_QUESTIONS, Action
+from tests import test_casework
+from tests.conftest import csrf_token, login, make_user
+from tests.test_audit_records import _save_edit
+from tests.test_case_actions import act, status_of
+
+world = test_casework.world  # the fixture: catalogue, a meeting of three, one user per role
+
+
+def _assessed_case(world) -> int:
+    world["chair"].locale = "en"  # the refusals below are read in English
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.ASSESSED)
+    db.session.execute(
+        update(CaseUnit).where(CaseUnit.case_id == case_id).values(recommendation="K")
+    )
+    db.session.commit()
+    return case_id
+
+
+def test_a_meeting_without_quorum_decides_nothing(client, world):
+    case_id = _assessed_case(world)
+    small = DecisionMeeting(
+        held_on=world["meeting"].held_on,
+        place="Jakarta",
+        chair=world["chair"],
+        attendees=[MeetingAttendee(user=world["chair"], position="Ketua LSP")],
+    )
+    db.session.add(small)
+    db.session.commit()
+    login(client, "ketua")
+    page = act(client, "decide", case_id, meeting_id=str(small.id)).get_data(as_text=True)
+    assert "The decision meeting has 1 attendees; the quorum is 3." in page
+    assert status_of(case_id) == CaseStatus.ASSESSED
+
+
+def test_a_chair_absent_from_the_meeting_cannot_record_its_decision(client, world):
+    case_id = _assessed_case(world)
+    make_user("ketua2", Role.CHAIR.value, locale="en")
+    login(client, "ketua2")
+    page = act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    assert "You are not recorded as present at the decision meeting." in page.get_data(as_text=True)
+    assert status_of(case_id) == CaseStatus.ASSESSED
+
+
+def test_the_quorum_follows_the_configuration(app, client, world):
+    app.config["LSP_MEETING_QUORUM"] = 4
+    case_id = _assessed_case(world)
+    login(client, "ketua")
+    page = act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    assert "the quorum is 4." in page.get_data(as_text=True)
+    app.config["LSP_MEETING_QUORUM"] = 3
+    act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    assert status_of(case_id) == CaseStatus.COMPETENT
+
+
+def test_the_standards_head_decides_an_appeal_on_the_case_screen(client, world):
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.APPEALED)
+    db.session.execute(
+        update(Case).where(Case.id == case_id).values(decided_by_id=world["chair"].id)
+    )
+    db.session.commit()
+    make_user("standar", Role.STANDARDS_HEAD.value)
+    login(client, "standar")
+    assert client.get(f"/admin/case/details/?id={case_id}").status_code == 200
+    act(client, "decide_appeal", case_id, outcome="rejected", reason="Bukti tidak cukup")
+    assert status_of(case_id) == CaseStatus.CLOSED
+
+
+def _admin():
+    return make_user("admin2", Role.ADMIN.value, locale="en")
+
+
+def test_an_admin_cannot_grant_itself_the_chair_role(client, world):
+    me = _admin()
+    login(client, "admin2")
+    page = _save_edit(client, "user", me.id, {"role_names": [Role.ADMIN.value, Role.CHAIR.value]})
+    assert page.status_code == 200
+    assert "You cannot grant yourself a deciding role: chair." in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, me.id).roles == {Role.ADMIN.value}
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.record_id == me.id)).all() == []
+
+
+def test_an_admin_account_is_refused_a_deciding_role_given_by_another(client, world):
+    _admin()
+    other = make_user("admin3", Role.ADMIN.value)
+    login(client, "admin2")
+    page = _save_edit(
+        client, "user", other.id, {"role_names": [Role.ADMIN.value, Role.QUALITY_HEAD.value]}
+    )
+    assert "An administrator cannot also hold a deciding role (quality_head)" in page.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(User, other.id).roles == {Role.ADMIN.value}
+
+
+def test_a_complaint_about_a_case_is_not_handled_by_its_asesor(client, world):
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.ASSESSED)
+    db.session.execute(
+        update(Case).where(Case.id == case_id).values(assessor_id=world["asesor"].id)
+    )
+    db.session.commit()
+    assessor_user = world["assessor"]
+    make_user("mutu2", Role.QUALITY_HEAD.value, locale="en")
+    login(client, "mutu2")
+    form = {
+        "csrf_token": csrf_token(client, "/admin/complaint/new/"),
+        "received_on": "2026-03-02",
+        "complainant_name": "Ani",
+        "subject": "Penilaian asesor",
+        "description": "Asesor tidak adil",
+        "case": str(case_id),
+        "handler": str(assessor_user.id),
+        "status": "open",
+    }
+    page = client.post("/admin/complaint/new/", data=form)
+    assert "The asesor of the case cannot handle a complaint about it." in page.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(Complaint)) is None
+    form["handler"] = str(world["quality"].id)
+    assert client.post("/admin/complaint/new/", data=form).status_code == 302
+    assert db.session.scalar(select(Complaint)).handler_id == world["quality"].id
+
+
+def test_a_meeting_cited_by_a_decision_is_locked_but_its_place_may_be_corrected(client, world):
+    case_id = _assessed_case(world)
+    login(client, "ketua")
+    act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    assert status_of(case_id) == CaseStatus.COMPETENT
+    meeting = world["meeting"]
+    page = _save_edit(client, "decision_meeting", meeting.id, {"minutes": "Ditulis ulang"})
+    assert "its minutes can no longer be changed" in page.get_data(as_text=True)
+    page = _save_edit(client, "decision_meeting", meeting.id, {"attendees-0-position": "X"})
+    assert "its attendees can no longer be changed" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DecisionMeeting, meeting.id).minutes is None
+    assert _save_edit(client, "decision_meeting", meeting.id, {"place": "Bogor"}).status_code == 302
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "decision_meeting")
+    ).all()
+    assert [e.changes for e in events] == [{"place": ["Jakarta", "Bogor"]}]
+
+
+def test_a_pending_appeal_closes_with_its_withdrawn_case(client, world):
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.NOT_YET_COMPETENT)
+    answers = dict.fromkeys(APPEAL_QUESTIONS, True)
+    appealed = test_casework.run(
+        world, "secretariat", Action.APPEAL, [case_id], reason="Asesor keliru", **answers
+    )
+    assert appealed.done == [case_id]
+    login(client, "sekretariat")
+    act(client, "withdraw", case_id, reason="Asesi mengundurkan diri")
+    assert status_of(case_id) == CaseStatus.WITHDRAWN
+    appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == case_id))
+    assert (appeal.status, appeal.decision_reason) == (
+        AppealStatus.WITHDRAWN,
+        "Asesi mengundurkan diri",
+    )
+    assert appeal.decided_by_id == world["secretariat"].id
+
+
+def test_a_decision_against_the_recommendation_needs_and_keeps_a_reason(client, world):
+    case_id = _assessed_case(world)
+    unit = world["units"][0]
+    login(client, "ketua")
+    meeting = str(world["meeting"].id)
+    page = act(client, "decide", case_id, meeting_id=meeting, **{f"unit{unit.id}__verdict": "BK"})
+    assert f"Give the reason for deciding unit {unit.code} against the asesor" in page.get_data(
+        as_text=True
+    )
+    assert status_of(case_id) == CaseStatus.ASSESSED
+    act(
+        client,
+        "decide",
+        case_id,
+        meeting_id=meeting,
+        **{f"unit{unit.id}__verdict": "BK", f"unit{unit.id}__reason": "Portofolio tidak asli"},
+    )
+    assert status_of(case_id) == CaseStatus.NOT_YET_COMPETENT
+    reasons = dict(
+        db.session.execute(
+            select(CaseUnit.unit_id, CaseUnit.decision_reason).where(CaseUnit.case_id == case_id)
+        ).all()
+    )
+    assert reasons == {unit.id: "Portofolio tidak asli", world["units"][1].id: None}
