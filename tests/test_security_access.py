@@ -53,6 +53,9 @@ PLAIN = {
     "documents.application_form": ("case", READ),
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),
+    "exchange.index": ("exchange", READ),
+    "exchange.sheet": ("exchange", READ),
+    "exchange.sheet_download": ("exchange", READ),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")

@@ -180,10 +180,12 @@ class ScheduleView(SecureModelView):
         "quota",
         "published",
         "badges",
+        "bnsp_sheet",
     )
     column_select_related_list = (Schedule.scheme, Schedule.tuk)
     column_formatters = {
-        "badges": link_formatter("documents.badges", _l("ID badges (PDF)"), "schedule_id")
+        "badges": link_formatter("documents.badges", _l("ID badges (PDF)"), "schedule_id"),
+        "bnsp_sheet": link_formatter("exchange.sheet", _l("BNSP sheet"), "schedule_id"),
     }
     column_searchable_list = ("code",)
     column_filters = (
@@ -215,6 +217,7 @@ class ScheduleView(SecureModelView):
         "published": _l("Published"),
         "notes": _l("Notes"),
         "badges": _l("Badges"),
+        "bnsp_sheet": _l("BNSP"),
     }
 
 

@@ -51,6 +51,8 @@ SCREENS: dict[str, ScreenAccess] = {
     "bnsp_code": ScreenAccess(frozenset({_A, _S}), frozenset({_A})),
     "user": ScreenAccess(frozenset({_A}), frozenset({_A})),
     "audit": ScreenAccess(frozenset({_A, _QH, _C, _CH}), frozenset()),
+    # the BNSP sheet (read) and the imports of BNSP numbers and of applicants (write)
+    "exchange": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
 }
 
 

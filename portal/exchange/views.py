@@ -1,0 +1,134 @@
+"""The exchange screens under /admin/exchange/: the BNSP sheet with its pre-check, and the
+imports (upload, preview, commit). Access follows the `exchange` row of `rules/access.py`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import ColumnElement, select
+from werkzeug.datastructures import MultiDict
+
+from ..admin_views.base import deny_access
+from ..admin_views.export import MIMETYPES, _csv, _xlsx
+from ..extensions import db
+from ..models import Case, Schedule
+from ..rules import bnsp
+from ..rules.access import can_read, can_write
+from ..security import neutralise_cell
+from . import bnsp_sheet
+
+SCREEN = "exchange"
+RECENT_SCHEDULES = 50  # offered on the index page; any other by its id or the case list
+
+
+def _roles() -> frozenset[str]:
+    return current_user.roles if current_user.is_authenticated else frozenset()
+
+
+class ExchangeView(BaseView):
+    """The BNSP sheet and the imports."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and can_read(SCREEN, _roles())
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        return deny_access()
+
+    @property
+    def writable(self) -> bool:
+        return current_user.is_authenticated and can_write(SCREEN, _roles())
+
+    @expose("/")
+    def index(self) -> Any:
+        recent = select(Schedule).order_by(Schedule.starts_on.desc()).limit(RECENT_SCHEDULES)
+        return self.render("admin/exchange/index.html", schedules=db.session.scalars(recent).all())
+
+    # --- the BNSP sheet ------------------------------------------------------------------------
+
+    @expose("/bnsp-sheet/")
+    def sheet(self) -> Any:
+        """The pre-check of a sheet: every gap with a link to fix it, and the download form."""
+        scope = self._sheet_scope()
+        if scope is None:
+            return redirect(url_for(".index"))
+        title, condition = scope
+        result = bnsp_sheet.check(db.session, condition)
+        return self.render(
+            "admin/exchange/sheet_check.html",
+            title=title,
+            result=result,
+            columns=bnsp.COLUMNS,
+            args=_args_without("format", "accept"),
+        )
+
+    @expose("/bnsp-sheet/download/")
+    def sheet_download(self) -> Any:
+        """The sheet itself, only when the pre-check is clean or its gaps were accepted."""
+        kind = request.args.get("format", "xlsx")
+        if kind not in MIMETYPES:
+            abort(404)
+        scope = self._sheet_scope()
+        if scope is None:
+            return redirect(url_for(".index"))
+        title, condition = scope
+        if request.args.get("accept") != "1" and not bnsp_sheet.check(db.session, condition).clean:
+            flash(gettext("The sheet has gaps: fix them, or accept them to download."), "error")
+            return redirect(url_for(".sheet", **_args_without("format", "accept")))
+        write = _csv if kind == "csv" else _xlsx
+        rows = bnsp_sheet.cells(db.session, condition)
+        return Response(
+            write(list(bnsp.COLUMNS), (_neutralised(row) for row in rows)),
+            mimetype=MIMETYPES[kind],
+            headers={"Content-Disposition": f"attachment; filename=bnsp-{title}.{kind}"},
+        )
+
+    def _sheet_scope(self) -> tuple[str, ColumnElement[bool]] | None:
+        """What the sheet covers, from the query string: a schedule, a period of test dates, or
+        the case list's filters (`from_list`). None (with a message) when it names none."""
+        args = request.args
+        if args.get("schedule_id", "").isdigit():
+            schedule = db.session.get(Schedule, int(args["schedule_id"]))
+            if schedule is None:
+                abort(404)
+            return _safe_name(schedule.code), Case.schedule_id == schedule.id
+        if args.get("from_list") == "1":
+            return "cases", Case.id.in_(_case_list_ids())
+        try:
+            start, end = date.fromisoformat(args["from"]), date.fromisoformat(args["to"])
+        except (KeyError, ValueError):
+            flash(gettext("Choose a schedule or a period of test dates."), "error")
+            return None
+        period = Case.assessment_date.between(start, end)
+        return f"{start:%Y%m%d}-{end:%Y%m%d}", period
+
+
+def _case_list_ids() -> Any:
+    """The ids of the cases the case list shows with the filters and search of this request."""
+    view = next(v for v in current_app.extensions["portal_admin"]._views if v.endpoint == "case")
+    list_args = view._get_list_extra_args()
+    _, query = view.get_list(
+        None, None, False, list_args.search, list_args.filters, execute=False, page_size=False
+    )
+    return query.with_entities(Case.id).order_by(None).scalar_subquery()
+
+
+def _args_without(*names: str) -> MultiDict:
+    """This request's query string without the named arguments."""
+    kept = MultiDict(request.args)
+    for name in names:
+        kept.poplist(name)
+    return kept
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
+def _neutralised(row: list[Any]) -> list[Any]:
+    """Sheet cells that a spreadsheet shows and never runs (see security.neutralise_cell)."""
+    return [neutralise_cell(value) for value in row]
