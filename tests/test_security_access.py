@@ -56,6 +56,8 @@ PLAIN = {
     "exchange.index": ("exchange", READ),
     "exchange.sheet": ("exchange", READ),
     "exchange.sheet_download": ("exchange", READ),
+    "exchange.numbers": ("exchange", WRITE),
+    "exchange.numbers_commit": ("exchange", WRITE),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")

@@ -15,12 +15,15 @@ from werkzeug.datastructures import MultiDict
 
 from ..admin_views.base import deny_access
 from ..admin_views.export import MIMETYPES, _csv, _xlsx
+from ..casework.imports import record_bnsp_numbers
 from ..extensions import db
+from ..i18n import translate
 from ..models import Case, Schedule
 from ..rules import bnsp
 from ..rules.access import can_read, can_write
+from ..rules.workflow import Refusal
 from ..security import neutralise_cell
-from . import bnsp_sheet
+from . import bnsp_numbers, bnsp_sheet, pending, reading
 
 SCREEN = "exchange"
 RECENT_SCHEDULES = 50  # offered on the index page; any other by its id or the case list
@@ -46,7 +49,11 @@ class ExchangeView(BaseView):
     @expose("/")
     def index(self) -> Any:
         recent = select(Schedule).order_by(Schedule.starts_on.desc()).limit(RECENT_SCHEDULES)
-        return self.render("admin/exchange/index.html", schedules=db.session.scalars(recent).all())
+        return self.render(
+            "admin/exchange/index.html",
+            schedules=db.session.scalars(recent).all(),
+            writable=self.writable,
+        )
 
     # --- the BNSP sheet ------------------------------------------------------------------------
 
@@ -86,6 +93,72 @@ class ExchangeView(BaseView):
             mimetype=MIMETYPES[kind],
             headers={"Content-Disposition": f"attachment; filename=bnsp-{title}.{kind}"},
         )
+
+    # --- BNSP numbers back in ------------------------------------------------------------------
+
+    @expose("/bnsp-numbers/", methods=("GET", "POST"))
+    def numbers(self) -> Any:
+        """Upload a sheet of BNSP numbers (POST), then its preview."""
+        self._need_write()
+        if request.method == "GET":
+            return self.render("admin/exchange/numbers_upload.html")
+        token = self._keep_upload("numbers")
+        return self._numbers_preview(token) if token else redirect(url_for(".numbers"))
+
+    @expose("/bnsp-numbers/commit/", methods=("POST",))
+    def numbers_commit(self) -> Any:
+        """Write the previewed numbers: all, and only when no row has an error."""
+        self._need_write()
+        token = request.form.get("token", "")
+        kept = pending.load(token, "numbers")
+        if kept is None:
+            flash(gettext("The upload has expired: upload the file again."), "error")
+            return redirect(url_for(".numbers"))
+        result = self._read_numbers(*kept)
+        if result is None:
+            return redirect(url_for(".numbers"))
+        if result.errors:
+            flash(gettext("Nothing was recorded: the file has rows with errors."), "error")
+            return self._numbers_preview(token)
+        try:
+            done = record_bnsp_numbers(db.session, current_user, result.to_commit(), kept[1])
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+            return self._numbers_preview(token)
+        pending.discard(token)
+        flash(gettext("BNSP numbers recorded on %(num)d certificates.", num=done), "success")
+        return redirect(url_for(".numbers"))
+
+    def _numbers_preview(self, token: str) -> Any:
+        kept = pending.load(token, "numbers")
+        result = self._read_numbers(*kept) if kept else None
+        if result is None:
+            return redirect(url_for(".numbers"))
+        return self.render(
+            "admin/exchange/numbers_preview.html", preview=result, token=token, filename=kept[1]
+        )
+
+    def _read_numbers(self, data: bytes, filename: str) -> bnsp_numbers.NumberPreview | None:
+        try:
+            table = reading.read(data, filename, current_app.config["IMPORT_MAX_ROWS"])
+            return bnsp_numbers.preview(db.session, table)
+        except reading.FileRefused as refused:
+            flash(translate(refused.message), "error")
+            return None
+
+    # --- shared ----------------------------------------------------------------------------------
+
+    def _need_write(self) -> None:
+        if not self.writable:
+            abort(403)
+
+    def _keep_upload(self, kind: str) -> str | None:
+        """Keep the posted file for its preview; None (with a message) when none was sent."""
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(gettext("Choose a file to upload."), "error")
+            return None
+        return pending.keep(upload.read(), upload.filename, kind)
 
     def _sheet_scope(self) -> tuple[str, ColumnElement[bool]] | None:
         """What the sheet covers, from the query string: a schedule, a period of test dates, or

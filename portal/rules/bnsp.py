@@ -4,11 +4,12 @@ the code tables."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from .identity import Message
+from .identity import Invalid, Message
 from .vocabulary import N_, CaseStatus, CodeKind
 
 # The columns of the sheet, in BNSP's order.
@@ -102,3 +103,16 @@ def gaps(row: Mapping[str, object], codes: Mapping[str, frozenset[str]]) -> list
             )
         )
     return found
+
+
+_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./\-]{0,63}")
+
+
+def parse_bnsp_number(raw: str) -> str:
+    """A BNSP registration or blanko number: letters, digits, spaces, `.`, `/`, `-`, at most 64."""
+    number = " ".join(raw.split())
+    if not _NUMBER.fullmatch(number):
+        raise Invalid(
+            N_("Enter a number of letters, digits, spaces, '.', '/' or '-' (at most 64).")
+        )
+    return number
