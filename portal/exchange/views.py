@@ -15,7 +15,9 @@ from werkzeug.datastructures import MultiDict
 
 from ..admin_views.base import deny_access
 from ..admin_views.export import MIMETYPES, _csv, _xlsx
-from ..casework.imports import record_bnsp_numbers
+from ..admin_views.people import APPLICANT_LABELS
+from ..casework import Settings
+from ..casework.imports import import_applications, record_bnsp_numbers
 from ..extensions import db
 from ..i18n import translate
 from ..models import Case, Schedule
@@ -23,7 +25,7 @@ from ..rules import bnsp
 from ..rules.access import can_read, can_write
 from ..rules.workflow import Refusal
 from ..security import neutralise_cell
-from . import bnsp_numbers, bnsp_sheet, pending, reading
+from . import bnsp_numbers, bnsp_sheet, intake, pending, reading, template
 
 SCREEN = "exchange"
 RECENT_SCHEDULES = 50  # offered on the index page; any other by its id or the case list
@@ -146,6 +148,80 @@ class ExchangeView(BaseView):
             flash(translate(refused.message), "error")
             return None
 
+    # --- applicants and cases in bulk ------------------------------------------------------------
+
+    @expose("/intake/", methods=("GET", "POST"))
+    def intake(self) -> Any:
+        """Upload an intake file (POST), then its preview."""
+        self._need_write()
+        if request.method == "GET":
+            return self.render("admin/exchange/intake_upload.html")
+        token = self._keep_upload("intake")
+        return self._intake_preview(token) if token else redirect(url_for(".intake"))
+
+    @expose("/intake/template.xlsx")
+    def intake_template(self) -> Any:
+        """The template to fill, with the code tables as drop-downs and the explanation sheet."""
+        self._need_write()
+        rows = current_app.config["IMPORT_MAX_ROWS"]
+        return Response(
+            template.workbook(db.session, _today(), rows),
+            mimetype=MIMETYPES["xlsx"],
+            headers={"Content-Disposition": "attachment; filename=template-asesi.xlsx"},
+        )
+
+    @expose("/intake/commit/", methods=("POST",))
+    def intake_commit(self) -> Any:
+        """Import the valid rows of the previewed file (or, with `cancel`, nothing)."""
+        self._need_write()
+        token = request.form.get("token", "")
+        kept = pending.load(token, "intake")
+        if kept is None:
+            flash(gettext("The upload has expired: upload the file again."), "error")
+            return redirect(url_for(".intake"))
+        if request.form.get("cancel"):
+            pending.discard(token)
+            flash(gettext("Nothing was imported."), "info")
+            return redirect(url_for(".intake"))
+        checked = self._read_intake(*kept)
+        if checked is None:
+            return redirect(url_for(".intake"))
+        accepted = request.form.getlist("update", type=int)
+        result = import_applications(
+            db.session, current_user, checked.applications(accepted), kept[1], _today()
+        )
+        pending.discard(token)
+        refused = [(row.row, row.name, row.errors) for row in checked.invalid]
+        refused += [(n, _name_of(checked, n), {"": reason}) for n, reason in result.refused]
+        return self.render(
+            "admin/exchange/intake_result.html",
+            result=result,
+            refused=sorted(refused, key=lambda r: r[0]),
+            filename=kept[1],
+        )
+
+    def _intake_preview(self, token: str) -> Any:
+        kept = pending.load(token, "intake")
+        checked = self._read_intake(*kept) if kept else None
+        if checked is None:
+            return redirect(url_for(".intake"))
+        return self.render(
+            "admin/exchange/intake_preview.html",
+            preview=checked,
+            token=token,
+            filename=kept[1],
+            labels=APPLICANT_LABELS,
+        )
+
+    def _read_intake(self, data: bytes, filename: str) -> intake.IntakePreview | None:
+        try:
+            max_rows = current_app.config["IMPORT_MAX_ROWS"]
+            table = reading.read(data, filename, max_rows, sheet=template.DATA)
+            return intake.preview(db.session, table, _today())
+        except reading.FileRefused as refused:
+            flash(translate(refused.message), "error")
+            return None
+
     # --- shared ----------------------------------------------------------------------------------
 
     def _need_write(self) -> None:
@@ -178,6 +254,14 @@ class ExchangeView(BaseView):
             return None
         period = Case.assessment_date.between(start, end)
         return f"{start:%Y%m%d}-{end:%Y%m%d}", period
+
+
+def _today() -> date:
+    return Settings.of(current_app.config).today
+
+
+def _name_of(checked: intake.IntakePreview, number: int) -> str:
+    return next((row.name for row in checked.rows if row.row == number), "")
 
 
 def _case_list_ids() -> Any:
