@@ -300,7 +300,7 @@ def _write_applicants(
                     },
                 }
         elif app.nik not in new:
-            new[app.nik] = {k: v for k, v in app.applicant.items() if v is not None}
+            new[app.nik] = dict(app.applicant)  # same keys on every row: one executemany
             events[app.nik] = {"nik": app.nik, "created": True}
     for group in updates.values():
         session.execute(update(APPLICANT).where(APPLICANT.c.id == bindparam("aid")), group)
