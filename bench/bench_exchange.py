@@ -58,9 +58,9 @@ def _catalogue(session, quota: int):
 def _row(n: int) -> dict[str, str]:
     return {
         "nama_asesi": f"Calon {n}",
-        "nik": f"3171011708{80 + n // 10000:02d}{n % 10000:04d}",
+        "nik": f"3171011708{80 + n // 9000:02d}{n % 9000 + 1:04d}",
         "tempat_lahir": "Jakarta",
-        "tanggal_lahir": f"17-08-19{80 + n // 10000:02d}",
+        "tanggal_lahir": f"17-08-19{80 + n // 9000:02d}",
         "jenis_kelamin": "L",
         "tempat_tinggal": f"Jl. Merdeka {n}",
         "kode_kabupaten": "3171",
