@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_admin import BaseView, expose
 from flask_babel import gettext
 from flask_login import current_user
@@ -90,8 +99,8 @@ class ExchangeView(BaseView):
             return redirect(url_for(".sheet", **_args_without("format", "accept")))
         write = _csv if kind == "csv" else _xlsx
         rows = bnsp_sheet.cells(db.session, condition)
-        return Response(
-            write(list(bnsp.COLUMNS), (_neutralised(row) for row in rows)),
+        return Response(  # streamed: the rows are read as the file is sent
+            stream_with_context(write(list(bnsp.COLUMNS), (_neutralised(row) for row in rows))),
             mimetype=MIMETYPES[kind],
             headers={"Content-Disposition": f"attachment; filename=bnsp-{title}.{kind}"},
         )
