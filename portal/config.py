@@ -38,6 +38,9 @@ class Config:
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     # A request may carry several attachments; the per-file limit is checked separately.
     MAX_CONTENT_LENGTH = _int("MAX_REQUEST_BYTES", 32 * 1024 * 1024)
+    # Spreadsheet imports (BNSP numbers, applicants and cases) run in the request up to this
+    # many rows; a larger file is refused with a message.
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
 
     LSP_NAME = os.environ.get("LSP_NAME", "LSP Pustakawan")
     LSP_ADDRESS = os.environ.get("LSP_ADDRESS", "Jl. Salemba Raya No. 28A, Jakarta Pusat 10430")

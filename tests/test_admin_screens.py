@@ -72,4 +72,4 @@ def test_menu_shows_only_what_the_role_may_open(client, catalogue):
 
 
 def test_screen_table_and_urls_cover_each_other():
-    assert set(SCREEN_URLS) | {"dashboard", "attachment"} == set(SCREENS)
+    assert set(SCREEN_URLS) | {"dashboard", "attachment", "exchange"} == set(SCREENS)

@@ -58,6 +58,14 @@ PLAIN = {
     "documents.appeal_form": ("appeal", READ),
     "documents.assignment_letter": ("case", READ),
     "documents.attendance_list": ("case", READ),
+    "exchange.index": ("exchange", READ),
+    "exchange.sheet": ("exchange", READ),
+    "exchange.sheet_download": ("exchange", READ),
+    "exchange.numbers": ("exchange", WRITE),
+    "exchange.numbers_commit": ("exchange", WRITE),
+    "exchange.intake": ("exchange", WRITE),
+    "exchange.intake_template": ("exchange", WRITE),
+    "exchange.intake_commit": ("exchange", WRITE),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")

@@ -8,6 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..exchange.views import ExchangeView
 from ..models import (
     Appeal,
     Applicant,
@@ -77,6 +78,9 @@ def init_app(app: Flask) -> None:
     admin.add_view(SurveillanceView(SurveillanceReport, name=_l("Surveillance"), category=PROCESS))
     admin.add_view(AppealView(Appeal, name=_l("Appeals"), category=PROCESS))
     admin.add_view(ComplaintView(Complaint, name=_l("Complaints"), category=PROCESS))
+    admin.add_view(
+        ExchangeView(name=_l("BNSP exchange"), endpoint="exchange", url="/admin/exchange")
+    )
     admin.add_view(SchemeView(Scheme, name=_l("Skema"), category=CATALOGUE))
     admin.add_view(UnitView(Unit, name=_l("Unit kompetensi"), category=CATALOGUE))
     admin.add_view(

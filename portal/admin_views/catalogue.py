@@ -19,7 +19,7 @@ from ..rules.vocabulary import (
 )
 from ..validators import UnitCode
 from .base import SecureModelView
-from .fields import LookupFilter, choices, enum_formatter, links_formatter
+from .fields import LookupFilter, choices, enum_formatter, link_formatter, links_formatter
 
 
 class SchemeView(SecureModelView):
@@ -180,6 +180,7 @@ class ScheduleView(SecureModelView):
         "quota",
         "published",
         "badges",
+        "bnsp_sheet",
     )
     column_select_related_list = (Schedule.scheme, Schedule.tuk)
     column_formatters = {
@@ -188,7 +189,8 @@ class ScheduleView(SecureModelView):
             ("documents.badges", _l("ID badges (PDF)")),
             ("documents.attendance_list", _l("Attendance list (PDF)")),
             ("documents.assignment_letter", _l("Assignment letter (PDF)")),
-        )
+        ),
+        "bnsp_sheet": link_formatter("exchange.sheet", _l("BNSP sheet"), "schedule_id"),
     }
     column_searchable_list = ("code",)
     column_filters = (
@@ -220,6 +222,7 @@ class ScheduleView(SecureModelView):
         "published": _l("Published"),
         "notes": _l("Notes"),
         "badges": _l("Documents"),
+        "bnsp_sheet": _l("BNSP"),
     }
 
 

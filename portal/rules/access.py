@@ -54,6 +54,8 @@ SCREENS: dict[str, ScreenAccess] = {
     "audit": ScreenAccess(frozenset({_A, _QH, _C, _CH}), frozenset()),
     # messages carry applicants' names and addresses: those who see personal data
     "outbox": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
+    # the BNSP sheet (read) and the imports of BNSP numbers and of applicants (write)
+    "exchange": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
 }
 
 

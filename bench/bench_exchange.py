@@ -1,0 +1,213 @@
+"""Exchange benchmark: an intake import of 10,000 rows (read, check, commit) and the BNSP sheet
+of 100,000 decided cases (pre-check and XLSX), each timed with the process's peak memory.
+
+Each measurement runs in a process of its own (`--part`), so its peak memory is its own. The data
+is made here, in a temporary SQLite database (or PostgreSQL with `--db-url`).
+
+    .venv/bin/python bench/bench_exchange.py [--rows 10000] [--cases 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+TODAY = date(2026, 2, 10)
+
+
+def _app(url: str, tmp: Path):
+    from portal import create_app
+
+    return create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": tmp, "today": TODAY}
+    )
+
+
+def _catalogue(session, quota: int):
+    from portal.models import Assessor, BnspCode, Schedule, Scheme, Tuk, Unit, User
+
+    units = [Unit(code=f"BEN.LP01.00{n}.01", title=f"Unit {n}") for n in range(1, 4)]
+    scheme = Scheme(code="BEN", scheme_type="Klaster", title="Bench", units=units)
+    tuk = Tuk(code="TUK-B", name="TUK Bench", tuk_type="sewaktu", address="Jakarta")
+    schedule = Schedule(
+        code="JDW-BENCH",
+        scheme=scheme,
+        tuk=tuk,
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2026, 3, 3),
+        registration_deadline=date(2026, 2, 20),
+        quota=quota,
+    )
+    assessor = Assessor(
+        full_name="Asesor", met_number="MET.000.000001 2020", licence_valid_until=date(2030, 1, 1)
+    )
+    codes = [("provinsi", "31"), ("kabupaten", "3171"), ("pendidikan", "DM3")]
+    session.add_all([schedule, assessor, User(username="b", full_name="B", password_hash="x")])
+    session.add_all(BnspCode(kind=k, code=c, name=c) for k, c in codes)
+    session.commit()
+    return schedule, assessor
+
+
+def _row(n: int) -> dict[str, str]:
+    return {
+        "nama_asesi": f"Calon {n}",
+        "nik": f"3171011708{80 + n // 9000:02d}{n % 9000 + 1:04d}",
+        "tempat_lahir": "Jakarta",
+        "tanggal_lahir": f"17-08-19{80 + n // 9000:02d}",
+        "jenis_kelamin": "L",
+        "tempat_tinggal": f"Jl. Merdeka {n}",
+        "kode_kabupaten": "3171",
+        "kode_provinsi": "31",
+        "telp": f"0812{n:08d}",
+        "email": f"calon{n}@example.id",
+        "kode_pendidikan": "DM3",
+        "kode_jadwal": "JDW-BENCH",
+        "pendidikan_terakhir": "S1",
+    }
+
+
+def part_import(url: str, rows: int, tmp: Path) -> None:
+    from openpyxl import Workbook
+
+    from portal.casework.imports import import_applications
+    from portal.exchange import intake, reading
+    from portal.exchange.intake import COLUMNS
+    from portal.extensions import db
+    from portal.models import User
+
+    app = _app(url, tmp)
+    with app.app_context():
+        db.create_all()
+        _catalogue(db.session, rows)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Data")
+        names = [c.name for c in COLUMNS]
+        sheet.append(names)
+        for n in range(1, rows + 1):
+            values = _row(n)
+            sheet.append([values.get(name, "") for name in names])
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+        user = db.session.get(User, 1)
+        start = time.perf_counter()
+        table = reading.read(data, "bench.xlsx", rows, sheet="Data")
+        read_s = time.perf_counter() - start
+        checked = intake.preview(db.session, table, TODAY)
+        check_s = time.perf_counter() - start - read_s
+        assert len(checked.valid) == rows, [r.errors for r in checked.invalid[:3]]
+        result = import_applications(db.session, user, checked.applications([]), "bench", TODAY)
+        total = time.perf_counter() - start
+        assert len(result.made) == rows
+    print(
+        f"import {rows} rows: {total:.1f} s (read {read_s:.1f} s, check {check_s:.1f} s, "
+        f"commit {total - read_s - check_s:.1f} s); file {len(data) / 1e6:.1f} MB; "
+        f"peak RSS {_peak_mb():.0f} MB"
+    )
+
+
+def part_sheet(url: str, cases: int, tmp: Path) -> None:
+    from sqlalchemy import insert
+
+    from portal.admin_views.export import _xlsx
+    from portal.exchange import bnsp_sheet
+    from portal.extensions import db
+    from portal.models import Applicant, Case
+    from portal.rules import bnsp
+
+    app = _app(url, tmp)
+    with app.app_context():
+        db.create_all()
+        schedule, assessor = _catalogue(db.session, cases)
+        for start in range(0, cases, 10_000):
+            chunk = range(start + 1, min(start + 10_000, cases) + 1)
+            people = [
+                {
+                    **{
+                        "nik": f"31710117{n:08d}",
+                        "full_name": f"Asesi {n}",
+                        "birth_place": "Jakarta",
+                        "birth_date": date(1980, 8, 17),
+                        "sex": "L",
+                        "address": "Jakarta",
+                        "phone": "+6281234567890",
+                        "education_level": "S1",
+                        "regency_code": "3171",
+                        "province_code": "31",
+                        "education_code": "DM3",
+                    }
+                }
+                for n in chunk
+            ]
+            ids = db.session.execute(
+                insert(Applicant).returning(Applicant.id, sort_by_parameter_order=True), people
+            ).scalars()
+            db.session.execute(
+                insert(Case),
+                [
+                    {
+                        "reg_number": f"APL-2026-{aid:06d}",
+                        "applicant_id": aid,
+                        "scheme_id": schedule.scheme_id,
+                        "schedule_id": schedule.id,
+                        "tuk_id": schedule.tuk_id,
+                        "assessor_id": assessor.id,
+                        "status": "competent" if aid % 3 else "not_yet_competent",
+                        "assessment_date": date(2026, 3, 2),
+                        "decided_on": date(2026, 3, 5),
+                    }
+                    for aid in ids
+                ],
+            )
+            db.session.commit()
+        condition = Case.schedule_id == schedule.id
+        start = time.perf_counter()
+        result = bnsp_sheet.check(db.session, condition)
+        check_s = time.perf_counter() - start
+        size = sum(
+            len(chunk)
+            for chunk in _xlsx(list(bnsp.COLUMNS), bnsp_sheet.cells(db.session, condition))
+        )
+        total = time.perf_counter() - start
+        assert result.rows == cases
+    print(
+        f"BNSP sheet of {cases} cases: {total:.1f} s (pre-check {check_s:.1f} s with "
+        f"{result.gaps} gaps, XLSX {total - check_s:.1f} s, {size / 1e6:.1f} MB); "
+        f"peak RSS {_peak_mb():.0f} MB"
+    )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--db-url", default="")
+    parser.add_argument("--part", choices=("import", "sheet"))
+    args = parser.parse_args()
+    if args.part:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = args.db_url or f"sqlite:///{tmp}/bench.db"
+            if args.part == "import":
+                part_import(url, args.rows, Path(tmp))
+            else:
+                part_sheet(url, args.cases, Path(tmp))
+        return
+    for part in ("import", "sheet"):
+        command = [sys.executable, __file__, "--part", part, "--rows", str(args.rows)]
+        command += ["--cases", str(args.cases)] + (["--db-url", args.db_url] if args.db_url else [])
+        subprocess.run(command, check=True)
+
+
+if __name__ == "__main__":
+    main()
