@@ -11,7 +11,7 @@ export PORTAL_DEMO ?= 1
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PYBABEL) -q compile --directory translations --domain "$(I18N_DOMAINS)"
 	@touch $(STAMP)

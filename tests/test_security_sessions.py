@@ -56,8 +56,12 @@ def test_a_weaker_hash_is_upgraded_at_the_next_login(app, client):
         ("Indonesia1", True),  # common, whatever the case
         ("rina-marlina-2026", True),  # contains the username
         ("x" * 257, True),  # longer than the login form accepts
+        ("Password12", True),  # a common word with digits (zxcvbn's estimate)
+        ("pustakawan1", True),  # the LSP's own word with a digit
+        (" " * 10, True),  # whitespace only
+        ("x" * 256, True),  # a repeated character
         ("kopi tubruk di salemba", False),
-        ("x" * 256, False),
+        ("kopi tubruk di salemba " + "x" * 233, False),  # 256 characters
     ],
 )
 def test_the_password_policy(password, refused):
