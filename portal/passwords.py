@@ -26,6 +26,8 @@ LSP_WORDS = (
     "asesor asesi skema bnsp skkni tuk salemba jakarta indonesia rahasia katasandi sandi "
     "sayang bismillah admin sekretariat ketua perpusnas"
 ).split()
+
+
 def hash_password(password: str) -> str:
     """Hash a password for storage."""
     return _hasher.hash(password)

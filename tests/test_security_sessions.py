@@ -140,7 +140,10 @@ def test_failures_lock_only_that_address_out_of_that_account(limited):
 
 def test_failures_spread_over_addresses_never_lock_the_account(limited):
     for i in range(20):
-        assert _attempt(limited.test_client(), "sekretariat", "salah", f"10.0.5.{i}").status_code == 200
+        assert (
+            _attempt(limited.test_client(), "sekretariat", "salah", f"10.0.5.{i}").status_code
+            == 200
+        )
     assert _attempt(limited.test_client(), "sekretariat", PASSWORD, "10.0.6.1").status_code == 302
 
 
