@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from portal.extensions import db
 from portal.models import Attachment, PublicDocument, User
 from portal.uploads import STORED_NAME
-from tests.files import image, pdf, png_claiming
 from tests.conftest import csrf_token, login, make_user
+from tests.files import image, pdf, png_claiming
 from tests.test_case_actions import make_case
 
 PDF = pdf()
