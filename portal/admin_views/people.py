@@ -21,7 +21,7 @@ from ..rules.vocabulary import (
     Role,
     Sex,
 )
-from ..validators import EmailAddress, MetNumber, Nik, Nip, Phone
+from ..validators import EmailAddress, MetNumber, Nik, Nip, PersonName, Phone
 from .base import SecureModelView
 from .fields import choices
 from .listing import contains_match, ids_matching, is_number, prefix_match
@@ -98,6 +98,7 @@ class ApplicantView(SecureModelView):
     }
     column_details_exclude_list = ("is_demo",)
     form_args = {
+        "full_name": {"validators": [DataRequired(), PersonName()]},
         "nik": {"validators": [DataRequired(), Nik()]},
         "phone": {"validators": [DataRequired(), Phone()]},
         "email": {"validators": [Optional(), EmailAddress()]},
@@ -154,6 +155,7 @@ class AssessorView(SecureModelView):
         ),
     )
     form_args = {
+        "full_name": {"validators": [DataRequired(), PersonName()]},
         "met_number": {"validators": [DataRequired(), MetNumber()]},
         "phone": {"validators": [Optional(), Phone()]},
         "email": {"validators": [Optional(), EmailAddress()]},
@@ -190,6 +192,7 @@ class UserView(SecureModelView):
         "new_password",
     )
     form_ajax_refs = {"assessor": {"fields": ("full_name", "met_number"), "page_size": 20}}
+    form_args = {"full_name": {"validators": [DataRequired(), PersonName()]}}
     form_extra_fields = {
         "role_names": SelectMultipleField(_l("Roles"), choices=choices(Role, ROLE_LABELS)),
         "new_password": PasswordField(
