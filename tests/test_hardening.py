@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from portal.config import finalise
 from portal.extensions import db
-from portal.models import Applicant, User
 from portal.security import neutralise_cell
 from tests.conftest import login, make_user
-from tests.test_applicant_form import GOOD
 
 HUGE = ("99999999999999999999999", "-1", "1e400")
 
