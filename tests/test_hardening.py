@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.config import finalise
 from portal.extensions import db
+from portal.models import Assessor, User
 from portal.security import neutralise_cell
-from tests.conftest import login, make_user
+from tests.conftest import csrf_token, login, make_user
 
 HUGE = ("99999999999999999999999", "-1", "1e400")
 
@@ -111,3 +113,39 @@ def test_the_virtualenv_build_tools_are_past_their_known_advisories():
     setuptools = tuple(int(part) for part in version("setuptools").split(".")[:2])
     assert setuptools >= (78, 1)  # CVE-2025-47273 (path traversal) fixed in 78.1.1
     assert tuple(int(part) for part in version("wheel").split(".")[:2]) >= (0, 38)
+
+
+# --- finding 13: unique values are form errors --------------------------------------------------
+
+UNIQUE_MESSAGE = "Another record already has this value"
+
+
+def test_linking_a_user_to_an_asesor_record_another_user_holds_is_a_form_error(app, client):
+    assessor = Assessor(
+        full_name="Asesor Satu",
+        met_number="MET.000.001668 2012",
+        licence_valid_until=date(2030, 1, 1),
+    )
+    db.session.add(assessor)
+    db.session.commit()
+    make_user("admin", "admin", locale="en")
+    holder = make_user("asesor1", "assessor", assessor=assessor)
+    other = make_user("asesor2", "secretariat")
+    login(client, "admin")
+    url = f"/admin/user/edit/?id={other.id}"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "username": "asesor2",
+            "full_name": "Asesor Dua",
+            "role_names": "assessor",
+            "assessor": str(assessor.id),
+            "active": "y",
+        },
+    )
+    assert response.status_code == 200
+    assert UNIQUE_MESSAGE in response.text
+    db.session.expire_all()
+    assert db.session.get(User, holder.id).assessor_id == assessor.id
+    assert db.session.get(User, other.id).assessor_id is None
