@@ -8,7 +8,7 @@ assigned outside `portal/rules/` and the workflow service.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_login import UserMixin
@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
+from . import clock
 from .extensions import db
 from .rules.vocabulary import (
     AppealStatus,
@@ -57,7 +58,7 @@ from .rules.vocabulary import (
 
 def utcnow() -> datetime:
     """The current time in UTC (stored naive-free: every timestamp column is timezone-aware)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def list_index(name: str, column: str) -> Index:

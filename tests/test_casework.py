@@ -377,14 +377,14 @@ def test_a_lost_race_is_reported_as_already_done(world):
 def test_guarded_update_loses_when_the_status_moved_after_reading(world, monkeypatch):
     """A status that changes between reading the facts and writing is reported, not overwritten."""
     ids = new_cases(world, 2, CaseStatus.SUBMITTED)
-    real_load = casework.load_facts
+    real_load = casework.transitions.load_facts
 
     def load_then_someone_else_writes(session, case_ids, **kwargs):
         facts = real_load(session, case_ids, **kwargs)
         session.execute(Case.__table__.update().where(Case.id == ids[0]).values(status="returned"))
         return facts
 
-    monkeypatch.setattr(casework, "load_facts", load_then_someone_else_writes)
+    monkeypatch.setattr(casework.transitions, "load_facts", load_then_someone_else_writes)
     out = run(world, "secretariat", Action.VERIFY, ids)
     assert out.done == [ids[1]]
     assert [(i, r.msgid) for i, _reg, r in out.skipped] == [(ids[0], ALREADY_DONE)]
@@ -460,7 +460,8 @@ def test_surveillance_report_needs_a_live_certificate(world):
 def test_case_rows_line_up_with_the_facts_they_build():
     from dataclasses import fields
 
+    from portal.casework.facts import _FACT_COLUMNS
     from portal.rules.workflow import CaseFacts
 
-    names = [column.key for column in casework._FACT_COLUMNS]
+    names = [column.key for column in _FACT_COLUMNS]
     assert names == [f.name for f in fields(CaseFacts)][: len(names)]

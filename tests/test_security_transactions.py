@@ -62,7 +62,7 @@ def states(ids: list[int]) -> dict[int, tuple[str, list[str]]]:
 def test_a_failure_in_one_batch_keeps_the_committed_batches_and_rolls_back_the_rest(
     client, drafts, fail_audit_insert, monkeypatch
 ):
-    monkeypatch.setattr(casework, "BATCH_SIZE", 2)  # batches: 2 + 2 + 1 cases
+    monkeypatch.setattr(casework.transitions, "BATCH_SIZE", 2)  # batches: 2 + 2 + 1 cases
     fail_audit_insert["fail_at"] = 2  # the second batch fails after its status UPDATE
     login(client, "sekretariat")
 
@@ -89,7 +89,7 @@ def test_a_failure_in_a_single_batch_leaves_every_case_untouched(client, drafts,
 def test_after_the_failure_the_same_action_completes_the_rest(
     client, drafts, fail_audit_insert, monkeypatch
 ):
-    monkeypatch.setattr(casework, "BATCH_SIZE", 2)
+    monkeypatch.setattr(casework.transitions, "BATCH_SIZE", 2)
     fail_audit_insert["fail_at"] = 2
     login(client, "sekretariat")
     act(client, "submit", drafts)

@@ -1,0 +1,37 @@
+"""The service floor: the only code that writes workflow state and audit events.
+
+Views, the CLI, documents and public pages call these functions with a session; none of them
+imports Flask. Each module owns one thing: `facts` reads what the rules judge, `transitions`
+applies the transition table set-based, `effects` creates what actions make (appeals,
+certificates and their numbers, supersession), `lifecycle` follows certificates after issue,
+`applications` starts new drafts, `audit` writes the trail, `offers` tells a page what its user
+may do now.
+"""
+
+from .applications import next_reg_number, start_new_application_from
+from .facts import load_facts
+from .lifecycle import (
+    change_certificates,
+    expire_certificates,
+    record_surveillance,
+    start_recertification,
+)
+from .offers import available_actions
+from .settings import Outcome, Settings, actor_of
+from .transitions import BATCH_SIZE, apply
+
+__all__ = [
+    "BATCH_SIZE",
+    "Outcome",
+    "Settings",
+    "actor_of",
+    "apply",
+    "available_actions",
+    "change_certificates",
+    "expire_certificates",
+    "load_facts",
+    "next_reg_number",
+    "record_surveillance",
+    "start_new_application_from",
+    "start_recertification",
+]
