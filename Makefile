@@ -93,6 +93,7 @@ CASES     ?= 100000
 bench: $(STAMP)
 	$(PY) bench/bench_scale.py --cases $(CASES) --pg-url '$(PG_URL)'
 	$(PY) bench/bench_pdf.py
+	$(PY) bench/bench_writers.py --pg-url '$(PG_URL)'
 
 # Known advisories in the installed packages (pip-audit asks PyPI's JSON API for each one).
 # Fails on an advisory. Without an answer from PyPI it says that nothing was audited and exits 0:
