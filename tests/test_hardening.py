@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Assessor, User
 from portal.security import neutralise_cell
 from tests.conftest import csrf_token, login, make_user
+from tests.test_case_actions import make_case
 
 HUGE = ("99999999999999999999999", "-1", "1e400")
 
@@ -149,3 +150,18 @@ def test_linking_a_user_to_an_asesor_record_another_user_holds_is_a_form_error(a
     db.session.expire_all()
     assert db.session.get(User, holder.id).assessor_id == assessor.id
     assert db.session.get(User, other.id).assessor_id is None
+
+
+# --- finding 1: database text is never passed to gettext ----------------------------------------
+
+
+def test_requirement_text_on_the_case_page_is_escaped_data_not_a_message(app, client, catalogue):
+    case = make_case(catalogue)
+    case.requirement_met = '<meta http-equiv="refresh" content="0;url=https://evil.example"> %(x)s'
+    db.session.commit()
+    make_user("sekretariat", "secretariat")
+    login(client, "sekretariat")
+    response = client.get(f"/admin/case/details/?id={case.id}")
+    assert response.status_code == 200
+    assert '<meta http-equiv="refresh"' not in response.text
+    assert "&lt;meta http-equiv=&#34;refresh&#34;" in response.text and "%(x)s" in response.text
