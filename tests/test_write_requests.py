@@ -62,7 +62,7 @@ def test_a_failed_write_answers_the_friendly_page_and_leaves_the_session_usable(
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def fail_update(conn, cursor, statement, *_args):  # noqa: ANN001
-        if statement.startswith("UPDATE user"):
+        if statement.startswith(("UPDATE user", 'UPDATE "user"')):  # SQLite, PostgreSQL
             raise RuntimeError("the database failed")
 
     event.listen(db.engine, "before_cursor_execute", fail_update)
