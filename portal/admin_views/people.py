@@ -217,7 +217,7 @@ class UserView(SecureModelView):
         "created_at": _l("Created"),
         "locale": _l("Language"),
     }
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "session_version")
 
     def on_form_prefill(self, form: Any, id: Any) -> None:
         form.role_names.data = sorted(self.get_one(id).roles)
