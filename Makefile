@@ -7,7 +7,7 @@ PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
 .PHONY: run test lint test-sqlite test-postgres bench i18n audit clean install
-.PHONY: e2e-deps test-e2e
+.PHONY: e2e-deps test-e2e pdf-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf-deps
 	@$(FLASK) setup-demo
+	@$(FLASK) make-demo-signing-key
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
@@ -28,13 +29,32 @@ lint: $(STAMP)
 
 # The suite includes the browser scenarios (tests/e2e, marker e2e): Playwright drives Debian's
 # Chromium, never a downloaded browser. E2E_REQUIRED=1 makes a missing browser fail, not skip.
-test-sqlite: $(STAMP) e2e-deps
+test-sqlite: $(STAMP) e2e-deps pdf-deps
 	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q
 
 test-e2e: $(STAMP) e2e-deps
 	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q -m e2e tests/e2e
 
 CHROMIUM  := /usr/bin/chromium
+
+# Documents: poppler-utils (pdfsig verifies signatures in the tests, pdftoppm renders pages) and
+# the fonts that draw the names people have: Noto (Latin with diacritics, Arabic/Jawi) and Droid
+# Sans Fallback (CJK, TrueType outlines that the PDF renderer can embed). From Debian, if missing.
+PDF_DEBS  := poppler-utils fonts-noto-core fonts-droid-fallback
+PDF_FILES := /usr/bin/pdfsig /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf \
+             /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+
+pdf-deps:
+	@missing=""; for f in $(PDF_FILES); do [ -e $$f ] || missing="$$missing $$f"; done; \
+	if [ -z "$$missing" ]; then \
+		echo "== documents: poppler-utils and fonts present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== documents: missing$$missing: apt-get install -y $(PDF_DEBS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS); \
+	else \
+		echo "== documents: missing$$missing. Install as root: apt-get install -y $(PDF_DEBS)"; \
+		exit 1; \
+	fi
 
 e2e-deps:
 	@if [ -x $(CHROMIUM) ]; then \
@@ -47,7 +67,7 @@ e2e-deps:
 		exit 1; \
 	fi
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) pdf-deps
 	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_URL)'.replace('+psycopg', ''), connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL answers at 127.0.0.1:5432: running the suite there too"; \
 		DATABASE_URL='$(PG_URL)' $(PY) -m pytest -q -m 'not e2e'; \

@@ -9,6 +9,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
+# The demo signing key (`flask make-demo-signing-key`, run by `make run`): self-signed, marked
+# DEMO in its name, kept in the instance folder and never in the repository.
+DEMO_SIGNING_KEY = INSTANCE_DIR / "demo-signing-key.p12"
+DEMO_SIGNING_PASSPHRASE = "demo-only"
 
 
 def _int(name: str, default: int) -> int:
@@ -39,6 +43,11 @@ class Config:
     CERTIFICATE_NUMBER_PATTERN = os.environ.get(
         "CERTIFICATE_NUMBER_PATTERN", "{seq:05d}/LSP-PUST/{scheme}/{year}"
     )
+    # Electronic signature of certificates (PAdES): a PKCS#12 file, its passphrase, and an
+    # optional RFC 3161 timestamp server. Unset: certificates print unsigned.
+    CERT_SIGNING_P12 = os.environ.get("CERT_SIGNING_P12")
+    CERT_SIGNING_PASSPHRASE = os.environ.get("CERT_SIGNING_PASSPHRASE")
+    TIMESTAMP_URL = os.environ.get("TIMESTAMP_URL")
     APPEAL_WINDOW_DAYS = _int("APPEAL_WINDOW_DAYS", 14)
     RECERTIFICATION_HORIZON_MONTHS = _int("RECERTIFICATION_HORIZON_MONTHS", 6)
 
@@ -85,6 +94,19 @@ def finalise(config: dict) -> None:
                 "e.g. https://sertifikasi.example.id (or PORTAL_DEMO=1 for a local demonstration)."
             )
         config["PUBLIC_BASE_URL"] = DEMO_BASE_URL
+    _signing_key(config)
+
+
+def _signing_key(config: dict) -> None:
+    """Use the demo key in demo mode when none is set; refuse a configured key that is missing."""
+    path = config.get("CERT_SIGNING_P12")
+    if not path:
+        if config.get("DEMO") and not config.get("TESTING") and DEMO_SIGNING_KEY.exists():
+            config["CERT_SIGNING_P12"] = str(DEMO_SIGNING_KEY)
+            config["CERT_SIGNING_PASSPHRASE"] = DEMO_SIGNING_PASSPHRASE
+        return
+    if not Path(path).is_file():
+        raise RuntimeError(f"CERT_SIGNING_P12 is set, but {path} is not a readable file.")
 
 
 def _demo_secret() -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -861,3 +862,19 @@ class AuditEvent(Model):
     user: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()
     certificate: Mapped[Certificate | None] = relationship()
+
+
+class SignedCertificate(Model):
+    """A certificate's PDF as signed (PAdES), kept once and served as is so the signature holds.
+
+    The signing key's fingerprint tells which key signed it: a key change re-signs
+    (`flask resign-certificates`). Only certificates in force are signed; see documents/issued.py.
+    """
+
+    __tablename__ = "signed_certificate"
+
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), primary_key=True)
+    signer: Mapped[str] = mapped_column(String(200))
+    key_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    signed_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -53,6 +53,10 @@ PLAIN = {
     "documents.application_form": ("case", READ),
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),
+    "documents.case_form": ("case", READ),
+    "documents.appeal_form": ("appeal", READ),
+    "documents.assignment_letter": ("case", READ),
+    "documents.attendance_list": ("case", READ),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")
@@ -202,6 +206,8 @@ def _probe(rule, method: str, view, name: str, action: str | None, world: World)
         "certificate_id": _min_id("certificate"),
         "meeting_id": _min_id("decision_meeting"),
         "schedule_id": _min_id("schedule"),
+        "appeal_id": _min_id("appeal") or 1,
+        "kind": "assessment-plan",
         "export_type": "csv",
         "code": "id",
         "action": action,

@@ -19,7 +19,7 @@ from ..rules.vocabulary import (
 )
 from ..validators import UnitCode
 from .base import SecureModelView
-from .fields import LookupFilter, choices, enum_formatter, link_formatter
+from .fields import LookupFilter, choices, enum_formatter, links_formatter
 
 
 class SchemeView(SecureModelView):
@@ -183,7 +183,12 @@ class ScheduleView(SecureModelView):
     )
     column_select_related_list = (Schedule.scheme, Schedule.tuk)
     column_formatters = {
-        "badges": link_formatter("documents.badges", _l("ID badges (PDF)"), "schedule_id")
+        "badges": links_formatter(
+            "schedule_id",
+            ("documents.badges", _l("ID badges (PDF)")),
+            ("documents.attendance_list", _l("Attendance list (PDF)")),
+            ("documents.assignment_letter", _l("Assignment letter (PDF)")),
+        )
     }
     column_searchable_list = ("code",)
     column_filters = (
@@ -214,7 +219,7 @@ class ScheduleView(SecureModelView):
         "quota": _l("Quota"),
         "published": _l("Published"),
         "notes": _l("Notes"),
-        "badges": _l("Badges"),
+        "badges": _l("Documents"),
     }
 
 

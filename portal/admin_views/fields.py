@@ -79,6 +79,19 @@ class LookupFilter(FilterEqual):
         return self._cached[1]
 
 
+def links_formatter(arg: str, *links: tuple[str, Any]):
+    """A list-column formatter with several downloads for the row: (endpoint, text) pairs."""
+
+    def format_value(view, context, model, name):  # noqa: ANN001
+        anchors = [
+            Markup('<a href="{}">{}</a>').format(url_for(endpoint, **{arg: model.id}), text)
+            for endpoint, text in links
+        ]
+        return Markup(" &middot; ").join(anchors)
+
+    return format_value
+
+
 def link_formatter(endpoint: str, text: Any, arg: str):
     """A list-column formatter that links to a download for the row (e.g. a PDF)."""
 

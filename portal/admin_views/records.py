@@ -124,7 +124,7 @@ class AppealView(SecureModelView):
     screen = "appeal"
     allow_create = False
     allow_edit = False
-    column_list = ("case", "filed_on", "status", "decided_on")
+    column_list = ("case", "filed_on", "status", "decided_on", "form_pdf")
     column_select_related_list = (Appeal.case,)
     column_filters = ("status", "filed_on", "decided_on")
     column_default_sort = ("filed_on", True)
@@ -132,10 +132,12 @@ class AppealView(SecureModelView):
         "status": badge_formatter(
             APPEAL_STATUS_LABELS,
             {AppealStatus.PENDING: "warning", AppealStatus.UPHELD: "success"},
-        )
+        ),
+        "form_pdf": link_formatter("documents.appeal_form", _l("FR.AK.04 (PDF)"), "appeal_id"),
     }
     column_labels = {
         "case": _l("Case"),
+        "form_pdf": _l("Form"),
         "filed_on": _l("Filed on"),
         "status": _l("Status"),
         "decided_on": _l("Decided on"),

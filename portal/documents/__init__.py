@@ -11,6 +11,8 @@ def init_app(app: Flask) -> None:
     The views are imported here, not at the top: bulk-export worker processes import this
     package to render, and must not load the web stack (login, password hashing) with it.
     """
+    from . import archive
     from .views import bp
 
     app.register_blueprint(bp)
+    archive.init_app(app)

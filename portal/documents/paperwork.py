@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flask import current_app, render_template
+from flask import current_app
+from jinja2 import Environment
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -32,7 +33,14 @@ from ..rules.vocabulary import AttachmentKind, CaseStatus, Verdict
 from ..scoping import scope_cases
 from ..uploads import stored_path
 from .certificate import CertificateSettings
-from .pdf import FONT_FACES, html_to_pdf, image_data_uri, thumbnail_data_uri
+from .pdf import (
+    FONT_FACES,
+    FONT_STACK,
+    html_to_pdf,
+    image_data_uri,
+    printable_value,
+    thumbnail_data_uri,
+)
 
 REGISTER_MAX_ROWS = 2000
 
@@ -61,9 +69,24 @@ class RegisterTooLarge(Exception):
 
 
 def render_document(template: str, **context: Any) -> bytes:
-    """Render a template of templates/pdf/ with the LSP's logo and the embedded fonts."""
+    """Render a template of templates/pdf/ with the LSP's logo and the embedded fonts.
+
+    The app's Jinja environment (translations, filters, the request's context) with one change:
+    every printed value passes `printable`, so no character in the data can fail the document.
+    """
     logo = image_data_uri(CertificateSettings.from_config(current_app.config).logo_path)
-    return html_to_pdf(render_template(template, fonts=FONT_FACES, logo=logo, **context))
+    context.update(fonts=FONT_FACES, font_stack=FONT_STACK, logo=logo)
+    current_app.update_template_context(context)
+    return html_to_pdf(_document_environment().get_template(template).render(context))
+
+
+def _document_environment() -> Environment:
+    """The app's Jinja environment overlaid with `printable_value`, made once per app."""
+    env = current_app.extensions.get("pdf_jinja_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(finalize=printable_value)
+        current_app.extensions["pdf_jinja_env"] = env
+    return env
 
 
 def schedule_badges(schedule_id: int, user: User) -> Document | None:
@@ -136,6 +159,7 @@ def application_form(case_id: int, user: User) -> Document | None:
         case=case,
         attachments=[a for a in case.attachments if a.is_current],
         accepted=verdict,
+        photo=_photo(case),
     )
     return Document(f"FR-APL-01-{case.reg_number}", pdf)
 
@@ -195,7 +219,7 @@ def meeting_minutes(meeting_id: int) -> Document | None:
             selectinload(Case.applicant),
             selectinload(Case.scheme),
             selectinload(Case.assessor),
-            selectinload(Case.units),
+            selectinload(Case.units).selectinload(CaseUnit.unit),
             selectinload(Case.certificate),
         )
         .order_by(Case.reg_number)
@@ -205,8 +229,11 @@ def meeting_minutes(meeting_id: int) -> Document | None:
     return Document(f"berita-acara-{meeting.held_on.isoformat()}", pdf)
 
 
-def certificate_register(start: date, end: date, today: date) -> Document:
-    """The register of certificates issued in a period, with each one's status as of today."""
+def certificate_register(
+    start: date, end: date, today: date, prepared_by: str | None = None
+) -> Document:
+    """The register of certificates issued in a period, with each one's status as of today,
+    and the approval block: prepared by (the user who prints it), approved by the chair."""
     period = Certificate.issued_on.between(start, end)
     count = db.session.scalar(select(func.count()).select_from(Certificate).where(period))
     if count > REGISTER_MAX_ROWS:
@@ -218,5 +245,12 @@ def certificate_register(start: date, end: date, today: date) -> Document:
         .order_by(Certificate.issued_on, Certificate.number)
     ).all()
     rows = [(c, effective_status(c.status, c.expires_on, today).value) for c in certificates]
-    pdf = render_document("pdf/register.html", rows=rows, start=start, end=end, today=today)
+    pdf = render_document(
+        "pdf/register.html",
+        rows=rows,
+        start=start,
+        end=end,
+        today=today,
+        prepared_by=prepared_by,
+    )
     return Document(f"register-sertifikat-{start.isoformat()}-{end.isoformat()}", pdf)

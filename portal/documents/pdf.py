@@ -5,7 +5,14 @@ inlined as a data URI, so the markup itself never names a file outside the font 
 portal's static folder, and nothing is fetched over the network. xhtml2pdf only logs a resource
 it refuses and leaves it out (a font silently falls back to Helvetica), and only logs a character
 no embedded font can draw; here each of these fails the render instead, so a broken set-up never
-prints a certificate in the wrong typeface or with a name missing letters.
+prints a certificate in the wrong typeface.
+
+Any name a person can have prints: the documents' font stack covers the scripts of names in
+Indonesia (Source Serif for Latin; Noto Serif for more Latin diacritics, Greek and Cyrillic; Noto
+Naskh Arabic for Arabic and Jawi; Droid Sans Fallback for CJK), and xhtml2pdf picks, character by
+character, the first face that has a glyph. Data never fails a document: every value a template
+prints passes `printable`, which drops invisible and bidirectional control characters and
+replaces what no face can draw with "?", so one odd record never breaks a batch.
 """
 
 from __future__ import annotations
@@ -14,21 +21,30 @@ import base64
 import io
 import logging
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 import segno
+from markupsafe import Markup
 from PIL import Image, ImageOps
 from reportlab import rl_config
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
+from xhtml2pdf.default import DEFAULT_FONT
 
 from ..config import PROJECT_DIR
 
 # Source Serif Pro (SIL Open Font License 1.1), shipped by the PyPI package font-source-serif-pro.
 FONT_DIR = Path(str(files("font_source_serif_pro") / "files"))
+# Debian's fonts-noto-core and fonts-droid-fallback (`make pdf-deps` installs them when missing).
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
+DROID_DIR = Path("/usr/share/fonts/truetype/droid")
 STATIC_DIR = PROJECT_DIR / "static"
 DEFAULT_LOGO = STATIC_DIR / "img" / "logo.png"
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
@@ -39,22 +55,60 @@ rl_config.useA85 = 0
 POLICY = ResourceAccessPolicy.server(
     base_dir=None, extra_roots=(FONT_DIR, STATIC_DIR), allow_remote=False
 )
+REPLACEMENT = "?"
 
 
 @dataclass(frozen=True)
 class FontFace:
-    """One @font-face rule of the documents' family."""
+    """One @font-face rule of the documents' main family."""
 
+    family: str
     path: Path
     weight: str = "normal"
     style: str = "normal"
 
 
 FONT_FACES = (
-    FontFace(FONT_DIR / "SourceSerifPro-Regular.ttf"),
-    FontFace(FONT_DIR / "SourceSerifPro-Bold.ttf", weight="bold"),
-    FontFace(FONT_DIR / "SourceSerifPro-It.ttf", style="italic"),
+    FontFace("SourceSerifPro", FONT_DIR / "SourceSerifPro-Regular.ttf"),
+    FontFace("SourceSerifPro", FONT_DIR / "SourceSerifPro-Bold.ttf", weight="bold"),
+    FontFace("SourceSerifPro", FONT_DIR / "SourceSerifPro-It.ttf", style="italic"),
 )
+
+
+@dataclass(frozen=True)
+class FallbackFamily:
+    """A family that draws what Source Serif cannot: registered once per process with
+    ReportLab, not declared by @font-face in every document (xhtml2pdf would read and hash a
+    4 MB CJK file on each render). A face it lacks is drawn by its regular file."""
+
+    name: str
+    regular: Path
+    bold: Path | None = None
+    italic: Path | None = None
+
+
+# In order of preference: a character is drawn by the first family of the stack that has it.
+FALLBACKS = (
+    FallbackFamily(
+        "NotoSerif",
+        NOTO_DIR / "NotoSerif-Regular.ttf",
+        NOTO_DIR / "NotoSerif-Bold.ttf",
+        NOTO_DIR / "NotoSerif-Italic.ttf",
+    ),
+    FallbackFamily(
+        "NotoNaskhArabic",
+        NOTO_DIR / "NotoNaskhArabic-Regular.ttf",
+        NOTO_DIR / "NotoNaskhArabic-Bold.ttf",
+    ),
+    FallbackFamily("DroidSansFallback", DROID_DIR / "DroidSansFallbackFull.ttf"),
+)
+# A family whose files are not installed is left out: its characters print as REPLACEMENT.
+INSTALLED_FALLBACKS = tuple(
+    family
+    for family in FALLBACKS
+    if all(path.is_file() for path in (family.regular, family.bold, family.italic) if path)
+)
+FONT_STACK = ", ".join(["SourceSerifPro", *(family.name for family in INSTALLED_FALLBACKS)])
 
 
 class DocumentError(Exception):
@@ -85,6 +139,7 @@ def html_to_pdf(html: str) -> bytes:
     """Render one HTML document to PDF bytes under the locked-down policy."""
     if _XHTML2PDF_LOG.getEffectiveLevel() > logging.WARNING:
         _XHTML2PDF_LOG.setLevel(logging.WARNING)  # the problems below are logged at WARNING
+    register_fallbacks()
     problems = _ResourceProblems()
     _XHTML2PDF_LOG.addHandler(problems)
     try:
@@ -95,6 +150,66 @@ def html_to_pdf(html: str) -> bytes:
     if status.err or problems.messages:
         raise DocumentError("; ".join(problems.messages) or "xhtml2pdf reported an error")
     return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def register_fallbacks() -> None:
+    """Register the fallback families with ReportLab and xhtml2pdf, once per process."""
+    for family in INSTALLED_FALLBACKS:
+        faces = {}
+        for face, path in (
+            ("normal", family.regular),
+            ("bold", family.bold),
+            ("italic", family.italic),
+        ):
+            name = family.name if face == "normal" else f"{family.name}-{face}"
+            pdfmetrics.registerFont(TTFont(name, str(path or family.regular)))
+            faces[face] = name
+        registerFontFamily(family.name, boldItalic=faces["bold"], **faces)
+        DEFAULT_FONT[family.name.lower()] = family.name
+
+
+@lru_cache(maxsize=1)
+def _drawable() -> frozenset[int]:
+    """The code points the regular face of some family of the stack has a glyph for."""
+    register_fallbacks()
+    covered = set(TTFontFile(str(FONT_FACES[0].path)).charToGlyph)
+    for family in INSTALLED_FALLBACKS:
+        covered.update(pdfmetrics.getFont(family.name).face.charToGlyph)
+    return frozenset(covered)
+
+
+def printable(text: str) -> str:
+    """Text as the documents can draw it: NFC, no control or invisible characters, and "?" for
+    a character no face of the stack has (a name is never refused by the printer).
+
+    Bidirectional controls (RLO and the like) would let a name reorder the text around it;
+    xhtml2pdf lays Arabic out right to left by itself.
+    """
+    if text.isascii() and text.isprintable():
+        return text  # the common case, and every data URI: Source Serif draws all of ASCII
+    drawable = _drawable()
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        if char in "\n\t":
+            kept.append(char)
+        elif unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Cn"):
+            continue
+        elif char.isspace() or ord(char) in drawable:
+            kept.append(char)
+        else:
+            kept.append(REPLACEMENT)
+    return "".join(kept)
+
+
+def printable_value(value: object) -> object:
+    """Jinja's `finalize` for documents: every printed string from data passes `printable`.
+
+    Markup (the template's own translated text, already safe) is left as it is.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
 
 
 def qr_data_uri(payload: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from functools import partial
 from typing import Any
 
 from flask import (
@@ -32,11 +31,12 @@ from ..extensions import db
 from ..models import Case, Certificate
 from ..rules.access import SCREENS
 from ..scoping import scope_cases
-from . import paperwork
-from .bulk import certificate_filename, certificate_zip
-from .certificate import CertificateSettings, render_certificate
-from .loading import load_certificates
+from . import forms, paperwork
+from .archive import keeper, loader
+from .bulk import certificate_zip, render_chunk
+from .certificate import CertificateSettings
 from .pdf import DocumentError, safe_filename
+from .signing import SigningError
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -75,6 +75,17 @@ def _pdf(document: paperwork.Document | None) -> Response:
 def _bad_request(error: BadRequest) -> Any:
     """Show what to correct on the portal's error page."""
     return render_template("error.html", status=400, message=str(error)), 400
+
+
+@bp.errorhandler(SigningError)
+def _not_signable(error: SigningError) -> Any:
+    """The signing key is configured but unusable: nothing unsigned goes out in its place."""
+    current_app.logger.error("certificate not signed: %s", error)
+    message = gettext(
+        "Certificates cannot be signed: the signing key cannot be opened. "
+        "Please tell the administrator."
+    )
+    return render_template("error.html", status=500, message=message), 500
 
 
 @bp.errorhandler(DocumentError)
@@ -138,12 +149,14 @@ def _ids(values: Sequence[str]) -> list[int]:
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @screen_required("certificate")
 def certificate(certificate_id: int) -> Response:
-    """One certificate as PDF."""
+    """One certificate as PDF: signed and stored on its first print, served as stored after."""
     if not visible_certificate_ids(Certificate.id == certificate_id):
         abort(404)
-    data = load_certificates(db.session, [certificate_id])[0]
-    pdf = render_certificate(data, _settings())
-    return _download(pdf, certificate_filename(data.number), "application/pdf")
+    settings = _settings()
+    (printed,) = render_chunk(loader(db.session, settings)([certificate_id]), settings)
+    if printed.newly_signed:
+        keeper(db.session, settings)(certificate_id, printed.pdf)
+    return _download(printed.pdf, printed.filename, "application/pdf")
 
 
 def zip_response(chosen: Any, name: str) -> Response:
@@ -154,7 +167,13 @@ def zip_response(chosen: Any, name: str) -> Response:
     ids = visible_certificate_ids(chosen)
     if not ids:
         raise BadRequest(gettext("No certificate matches this selection."))
-    body = certificate_zip(ids, partial(load_certificates, db.session), _settings())
+    settings = _settings()
+    body = certificate_zip(
+        ids,
+        loader(db.session, settings),
+        settings,
+        keep=keeper(db.session, settings),
+    )
     response = _download(stream_with_context(body), safe_filename(name, ".zip"), "application/zip")
     response.headers["X-Accel-Buffering"] = "no"  # let a proxy pass each chunk on at once
     return response
@@ -181,7 +200,7 @@ def register() -> Response:
     start, end = parse_period(request.args)
     try:
         today = Settings.of(current_app.config).today
-        document = paperwork.certificate_register(start, end, today)
+        document = paperwork.certificate_register(start, end, today, current_user.full_name)
     except paperwork.RegisterTooLarge as error:
         raise BadRequest(
             gettext(
@@ -220,3 +239,33 @@ def self_assessment_form(case_id: int) -> Response:
 def minutes(meeting_id: int) -> Response:
     """The minutes (berita acara) of a decision meeting."""
     return _pdf(paperwork.meeting_minutes(meeting_id))
+
+
+@bp.get("/cases/<int:case_id>/<kind>.pdf")
+@screen_required("case")
+def case_form(case_id: int, kind: str) -> Response:
+    """FR.MAPA.01 (FR-POA-01), FR-DAT-01, FR.AK.01 or FR.AK.02 of a case (forms.CASE_FORMS)."""
+    if kind not in forms.CASE_FORMS:
+        abort(404)
+    return _pdf(forms.case_form(kind, case_id, current_user))
+
+
+@bp.get("/appeals/<int:appeal_id>/fr-ak-04.pdf")
+@screen_required("appeal")
+def appeal_form(appeal_id: int) -> Response:
+    """FR.AK.04 of an appeal."""
+    return _pdf(forms.appeal_form(appeal_id, current_user))
+
+
+@bp.get("/schedules/<int:schedule_id>/surat-tugas.pdf")
+@screen_required("case")
+def assignment_letter(schedule_id: int) -> Response:
+    """The asesor's assignment letters of a schedule."""
+    return _pdf(forms.assignment_letter(schedule_id, current_user))
+
+
+@bp.get("/schedules/<int:schedule_id>/daftar-hadir.pdf")
+@screen_required("case")
+def attendance_list(schedule_id: int) -> Response:
+    """The attendance list of a schedule."""
+    return _pdf(forms.attendance_list(schedule_id, current_user))

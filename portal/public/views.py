@@ -20,9 +20,9 @@ from sqlalchemy.orm import joinedload
 
 from ..casework import Settings
 from ..extensions import db
-from ..models import Case, Certificate, PublicDocument, Schedule, Scheme
+from ..models import Case, Certificate, PublicDocument, Schedule, Scheme, SignedCertificate
 from ..rules.certificates import effective_status
-from ..rules.vocabulary import CaseStatus
+from ..rules.vocabulary import CaseStatus, CertificateStatus
 from .ratelimit import limiter, verify_limit
 
 bp = Blueprint("public", __name__)
@@ -46,6 +46,8 @@ class PublicCertificate:
     status: str
     issued_on: date
     expires_on: date
+    # Who signed its PDF electronically (PAdES), for a certificate in force whose PDF is signed.
+    signed_by: str | None = None
 
 
 @bp.route("/")
@@ -148,21 +150,25 @@ def find_certificate(
             Certificate.expires_on,
             Scheme.title,
             func.coalesce(Scheme.number, Scheme.code),
+            SignedCertificate.signer,
         )
         .join(Scheme, Scheme.id == Certificate.scheme_id)
+        .outerjoin(SignedCertificate, SignedCertificate.certificate_id == Certificate.id)
         .where(column == (code or number))
     ).first()
     if row is None or not (code or same_name(name, row.holder_name)):
         return None
-    number, holder, status, issued_on, expires_on, scheme_title, scheme_number = row
+    number, holder, status, issued_on, expires_on, scheme_title, scheme_number, signer = row
+    status = effective_status(status, expires_on, today)
     return PublicCertificate(
         number=number,
         holder_name=holder,
         scheme_title=scheme_title,
         scheme_number=scheme_number,
-        status=effective_status(status, expires_on, today).value,
+        status=status.value,
         issued_on=issued_on,
         expires_on=expires_on,
+        signed_by=signer if status == CertificateStatus.ACTIVE else None,
     )
 
 
