@@ -12,7 +12,7 @@ export PORTAL_DEMO ?= 1
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PYBABEL) -q compile --directory translations --domain "$(I18N_DOMAINS)"
 	@touch $(STAMP)
@@ -118,6 +118,7 @@ CASES     ?= 100000
 bench: $(STAMP)
 	$(PY) bench/bench_scale.py --cases $(CASES) --pg-url '$(PG_URL)'
 	$(PY) bench/bench_pdf.py
+	$(PY) bench/bench_writers.py --pg-url '$(PG_URL)'
 
 # The portal beside its Django admin peer (../shared/bench/peer_django, copied to build/bench-peer
 # with its own venv from PyPI): both seeded once with CASES cases (reused by later runs), served

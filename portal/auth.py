@@ -1,5 +1,5 @@
-"""Staff login (throttled per client address and per account) and logout, the user loader,
-and the role checks every view uses."""
+"""Staff login (throttled per client address and per address and account) and logout, the
+user loader, and the role checks every view uses."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_admin.helpers import is_safe_url
 from flask_babel import gettext, lazy_gettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -35,8 +36,9 @@ from .security import limiter
 
 bp = Blueprint("auth", __name__)
 
-# Login attempts: every POST per client address, and failures per username from any address
-# (so a botnet cannot guess one account's password either). Both settable in the config.
+# Login attempts: every POST per client address, and failures per (address, username). No limit
+# counts an account's failures from every address: a stranger could renew it forever and lock
+# the real user out. Both settable in the config.
 DEFAULT_LOGIN_LIMIT = "10/minute"
 DEFAULT_ACCOUNT_LIMIT = "5/15 minutes"
 
@@ -53,16 +55,20 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Reload the logged-in user; a deactivated user loses access at their next request."""
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """Reload the logged-in user from the session's (or remember cookie's) `id:version`; a
+    deactivated user, or one whose session version has risen since, loses access."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
         return None
     # One query per request, roles joined in: every page starts with this load, so the
     # relationship's own select-in load would be a second query on every page.
     user = db.session.scalar(
         select(User).options(joinedload(User.role_rows)).where(User.id == int(user_id))
     )
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str:
@@ -78,13 +84,14 @@ def login_limit() -> str:
 
 
 def account_limit() -> str:
-    """Failed logins per username, whatever the address (LOGIN_ACCOUNT_LIMIT)."""
+    """Failed logins per username from one client address (LOGIN_ACCOUNT_LIMIT)."""
     return current_app.config.get("LOGIN_ACCOUNT_LIMIT") or DEFAULT_ACCOUNT_LIMIT
 
 
 def _account_key() -> str:
-    """The username being tried, as the key of its failure counter."""
-    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
+    """The client address and the username being tried, as the key of their failure counter."""
+    username = (request.form.get("username") or "").strip().lower()[:64]
+    return f"account:{get_remote_address()}:{username}"
 
 
 def _login_failed(response: Response) -> bool:
@@ -125,7 +132,10 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    """End the session: nothing of it (CSRF token included) outlives the logout but the language."""
+    """End the session: nothing of it (CSRF token included) outlives the logout but the language,
+    and the user's other sessions and remember cookies end too (a shared or lost computer)."""
+    current_user.revoke_sessions()
+    db.session.commit()
     _fresh_session()
     logout_user()  # after the clear: it marks the remember cookie for deletion in the session
     flash(gettext("You have logged out."), "info")

@@ -46,7 +46,8 @@ class Config:
     LSP_ADDRESS = os.environ.get("LSP_ADDRESS", "Jl. Salemba Raya No. 28A, Jakarta Pusat 10430")
     LSP_CITY = os.environ.get("LSP_CITY", "Jakarta")
     LSP_TIMEZONE = os.environ.get("LSP_TIMEZONE", "Asia/Jakarta")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address printed in every certificate's QR code: required outside demo and tests.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
     CERTIFICATE_NUMBER_PATTERN = os.environ.get(
         "CERTIFICATE_NUMBER_PATTERN", "{seq:05d}/LSP-PUST/{scheme}/{year}"
     )
@@ -92,11 +93,20 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 14))  # Flask-Login: 365
     WTF_CSRF_TIME_LIMIT = None
+    # Rate-limit counters: in memory per process unless a shared store is named, e.g.
+    # `redis://127.0.0.1:6379/0` (needed when several workers serve the portal).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lsp-portal")
+    RATELIMIT_HEADERS_ENABLED = True  # a 429 carries Retry-After
     FLASK_ADMIN_SWATCH = "default"
 
 
+DEMO_BASE_URL = "http://127.0.0.1:5000"
+
+
 def finalise(config: dict) -> None:
-    """Fill derived settings and refuse to run without a secret outside demo and tests."""
+    """Fill derived settings and refuse to run without a secret or a public address outside
+    demo and tests (a printed certificate's QR code cannot be recalled)."""
     if config.get("MAIL_USERNAME") and not config.get("MAIL_USE_TLS"):
         raise RuntimeError(
             "MAIL_USERNAME is set without MAIL_USE_TLS=1: the password would travel in clear."
@@ -111,6 +121,13 @@ def finalise(config: dict) -> None:
                 "SECRET_KEY is not set. Set it in the environment "
                 "(or PORTAL_DEMO=1 for a local demonstration)."
             )
+    if not config.get("PUBLIC_BASE_URL"):
+        if not (config.get("TESTING") or config.get("DEMO")):
+            raise RuntimeError(
+                "PUBLIC_BASE_URL is not set: the address printed in certificates' QR codes, "
+                "e.g. https://sertifikasi.example.id (or PORTAL_DEMO=1 for a local demonstration)."
+            )
+        config["PUBLIC_BASE_URL"] = DEMO_BASE_URL
     _signing_key(config)
 
 

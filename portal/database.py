@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -33,8 +33,11 @@ def _tune_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and our own BEGIN so that write transactions can take the lock first.
 
     pysqlite's own transaction handling is switched off so that the BEGIN we send is the one
-    used. Reads begin DEFERRED; a transaction started by `transactions.begin_write()` begins IMMEDIATE, so two
-    writers never read the same state and both act on it.
+    used. Reads begin DEFERRED; a transaction started by `transactions.begin_write()`, and every
+    transaction of a request that may write (`writing_request`), begins IMMEDIATE: two writers
+    never read the same state and both act on it, and a read transaction is never upgraded to a
+    write after another writer committed, which SQLite refuses at once, whatever the busy
+    timeout ("database is locked"). Writers wait for each other up to the busy timeout.
     """
 
     @event.listens_for(engine, "connect")
@@ -49,7 +52,16 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        immediate = conn.get_execution_options().get(WRITE_LOCK, False)
+        immediate = conn.get_execution_options().get(WRITE_LOCK, False) or writing_request()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     engine.dispose()
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writing_request() -> bool:
+    """True inside a request that may write: every method but GET, HEAD and OPTIONS (no GET
+    writes, so a GET's transactions stay readers and never wait for the write lock)."""
+    return has_request_context() and request.method not in SAFE_METHODS

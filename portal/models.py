@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from . import clock
 from .extensions import db
@@ -144,6 +146,8 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Carried by the session and the remember cookie (`get_id`); raised to end every session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     assessor_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessor.id", ondelete="SET NULL"), unique=True
     )
@@ -160,6 +164,8 @@ class User(UserMixin, Model):
     @roles.setter
     def roles(self, names: Any) -> None:
         wanted = {Role(n).value for n in names}
+        if self.id is not None and wanted != self.roles:  # a new user has no session yet
+            self.revoke_sessions()
         self.role_rows = [r for r in self.role_rows if r.role in wanted] + [
             UserRole(role=n) for n in sorted(wanted - {r.role for r in self.role_rows})
         ]
@@ -172,8 +178,25 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:  # flask-login reads this on every request
         return self.active
 
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember cookie, with the session
+        version: once the version rises, neither identifies the user any more."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def revoke_sessions(self) -> None:
+        """End every session and remember cookie of this user (on their next request)."""
+        self.session_version = (self.session_version or 1) + 1
+
     def __str__(self) -> str:
         return self.full_name
+
+
+@event.listens_for(User.password_hash, "set", active_history=True)
+@event.listens_for(User.active, "set", active_history=True)
+def _revoke_on_change(user: User, value: Any, old: Any, _initiator: Any) -> None:
+    """A new password or a deactivation ends the user's sessions (not on first assignment)."""
+    if old not in (NO_VALUE, NEVER_SET) and value != old:
+        user.revoke_sessions()
 
 
 # --- reference data --------------------------------------------------------------------------

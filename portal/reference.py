@@ -14,9 +14,11 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -46,6 +48,26 @@ REQUIRED_COLUMNS = ("code", "title")
 # The column widths of the models, checked before writing so that no database refuses a row.
 MAX_LENGTH = {"code": 40, "title": 300, "element_title": 300, "kuk_no": 16, "standard": 100}
 MAX_ELEMENT_NUMBER = 999
+# A unit catalogue is a few thousand rows (SKKNI's KUK lines); these bounds keep a hostile or
+# mistaken file (2 million rows, a ZIP bomb) from running for minutes and taking gigabytes.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 50_000
+# What openpyxl and the XML parsers raise on a damaged or hostile workbook, at load or read time.
+XLSX_ERRORS = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    ParseError,
+    SyntaxError,  # lxml's XMLSyntaxError
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+)
 
 
 class CatalogueFileError(Exception):
@@ -121,14 +143,24 @@ def _read_csv(path: Path) -> Iterator[list[str]]:
 
 
 def _read_xlsx(path: Path) -> Iterator[list[str]]:
-    """The rows of the first sheet of an XLSX workbook."""
+    """The rows of the first sheet of an XLSX workbook; a damaged one is refused, at any row."""
+    not_valid = CatalogueFileError(f"{path.name} is not a valid XLSX workbook.")
     try:
+        with zipfile.ZipFile(path) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise CatalogueFileError(
+                f"{path.name} unpacks to {unpacked // 1024 // 1024} MB, more than the "
+                f"{MAX_XLSX_UNPACKED_BYTES // 1024 // 1024} MB a unit catalogue can be."
+            )
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise CatalogueFileError(f"{path.name} is not a valid XLSX workbook.") from None
+    except XLSX_ERRORS:
+        raise not_valid from None
     try:
         for row in workbook.worksheets[0].iter_rows(values_only=True):
             yield [_cell(value) for value in row]
+    except XLSX_ERRORS:
+        raise not_valid from None
     finally:
         workbook.close()
 
@@ -136,7 +168,7 @@ def _read_xlsx(path: Path) -> Iterator[list[str]]:
 READERS = {".csv": _read_csv, ".xlsx": _read_xlsx}
 
 
-def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_table(path: Path, max_rows: int = MAX_ROWS) -> Iterator[tuple[int, dict[str, str]]]:
     """Each row after the header, by its row number, as values keyed by column.
 
     The header is read at once, so a file that cannot be read fails here, before any row.
@@ -146,6 +178,11 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise CatalogueFileError(f"{path.name}: only .csv and .xlsx files can be imported.")
     if not path.is_file():
         raise CatalogueFileError(f"{path} does not exist.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CatalogueFileError(
+            f"{path.name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB: "
+            "split the catalogue into several files."
+        )
     rows = reader(path)
     header = next(rows, None)
     if header is None:
@@ -154,6 +191,11 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
     def records() -> Iterator[tuple[int, dict[str, str]]]:
         for number, row in enumerate(rows, start=2):
+            if number > max_rows + 1:
+                raise CatalogueFileError(
+                    f"{path.name} has more than {max_rows:,} rows: split the catalogue into "
+                    "several files. Nothing was imported."
+                )
             yield number, {key: row[i] if i < len(row) else "" for key, i in columns.items()}
 
     return records()
@@ -376,9 +418,10 @@ class _Catalogue:
             self.first_seen.setdefault(key, (text, number))
 
 
-def import_units(session: Session, path: Path | str) -> ImportReport:
-    """Import a unit list; raise CatalogueFileError when the file cannot be read at all."""
-    records = read_table(Path(path))
+def import_units(session: Session, path: Path | str, max_rows: int = MAX_ROWS) -> ImportReport:
+    """Import a unit list; raise CatalogueFileError when the file cannot be read at all, or is
+    damaged or too long at any row (the caller rolls back: nothing is imported then)."""
+    records = read_table(Path(path), max_rows)
     catalogue = _Catalogue(session)
     report = ImportReport()
     with session.no_autoflush:

@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import csrf
+from .extensions import csrf, db
 
 # One limiter for the app (login throttling, certificate verification), keyed by the remote
 # address: behind a reverse proxy, trust its X-Forwarded-For with werkzeug's ProxyFix, or every
@@ -34,8 +34,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 # (NUL) and by spreadsheet exports (openpyxl raises on them).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-# What makes a spreadsheet read a text cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a text cell as a formula (OWASP "CSV injection"): these signs,
+# their full-width forms, after any leading whitespace; and a spreadsheet that splits on `;`
+# starts a new cell after each one.
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+CELL_SEPARATORS = re.compile(r"(;)")
 
 
 def csp_nonce() -> str:
@@ -70,10 +73,19 @@ def has_control_characters(pairs: Iterable[tuple[str, str]]) -> bool:
 
 
 def neutralise_cell(value: Any) -> Any:
-    """The value for a CSV/XLSX cell that a spreadsheet cannot run: formula-like text is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """The value for a CSV cell that a spreadsheet cannot run: each `;`-separated part whose
+    first visible character is a formula sign gets a `'` before that character."""
+    if not isinstance(value, str):
+        return value
+    return "".join(_neutralise_part(part) for part in CELL_SEPARATORS.split(value))
+
+
+def _neutralise_part(part: str) -> str:
+    """One part of a cell, quoted when a spreadsheet would read it as a formula."""
+    visible = part.lstrip()
+    if visible[:1] in FORMULA_SIGNS:
+        return part[: len(part) - len(visible)] + "'" + visible
+    return part
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
@@ -84,7 +96,6 @@ def _error_page(status: int, message: str) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     """Install CSRFProtect (the one CSRF mechanism), the limiter, headers and error handlers."""
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
     @app.before_request
@@ -105,6 +116,9 @@ def init_app(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        if not request.path.startswith("/static/"):
+            # Pages, exports and downloads may carry personal data: no cache keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
@@ -137,4 +151,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_error: Exception) -> Any:
+        release_session()  # the page reads the user; a failed transaction must not fail it too
         return _error_page(500, messages[500]())
+
+
+def release_session() -> None:
+    """Roll back whatever the failed request left, or drop the session when even that fails."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - a broken connection: start over with a new session
+        db.session.remove()

@@ -2,7 +2,9 @@
 generated names, with a SHA-256 checksum.
 
 Nothing the user sends is trusted: neither the file name nor the browser's content type. The
-type is read from the first bytes; the stored name is random; the user's name is kept for
+type is read from the first bytes and the whole content checked (`content_checks`: a PDF must
+parse and carry no scripts or embedded files, an image must decode within a pixel budget and is
+downscaled); the stored name is random; the user's name is kept for
 display only. A file is written beside its final place and renamed into it when complete, so a
 failure never leaves a partial file under a stored name.
 """
@@ -15,7 +17,7 @@ import re
 import secrets
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from itertools import chain
 from pathlib import Path
@@ -23,6 +25,7 @@ from typing import BinaryIO
 
 from werkzeug.datastructures import FileStorage
 
+from .content_checks import ContentRefused, check_image, check_pdf
 from .rules.identity import Message
 from .rules.vocabulary import N_
 
@@ -142,7 +145,8 @@ def store_stream(stream: BinaryIO, filename: str | None, root: Path, max_bytes: 
         )
     stored_name = new_stored_name(file_type)
     chunks = chain([head], iter(lambda: stream.read(CHUNK_BYTES), b""))
-    size, sha256 = _write_new(stored_path(root, stored_name), chunks, max_bytes)
+    check = lambda path: check_content(path, file_type)  # noqa: E731
+    size, sha256 = _write_new(stored_path(root, stored_name), chunks, max_bytes, check)
     return StoredFile(
         display_name(filename, file_type), stored_name, file_type.mime_type, size, sha256
     )
@@ -159,8 +163,22 @@ def _read_head(stream: BinaryIO) -> bytes:
     return head
 
 
-def _write_new(path: Path, chunks: Iterable[bytes], max_bytes: int) -> tuple[int, str]:
-    """Write chunks to a temporary file beside `path`, then rename it there; return size and SHA-256."""
+def check_content(path: Path, file_type: FileType) -> bool:
+    """Check a written file's whole content (see `content_checks`); True when it was rewritten."""
+    try:
+        if file_type.extension == "pdf":
+            check_pdf(path)
+            return False
+        return check_image(path, file_type.extension)
+    except ContentRefused as refused:
+        raise UploadRefused(refused.msgid, **refused.params) from None
+
+
+def _write_new(
+    path: Path, chunks: Iterable[bytes], max_bytes: int, check: Callable[[Path], bool]
+) -> tuple[int, str]:
+    """Write chunks to a temporary file beside `path`, `check` it (it may rewrite it), then
+    rename it there; return size and SHA-256 of what is stored."""
     path.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
@@ -178,11 +196,22 @@ def _write_new(path: Path, chunks: Iterable[bytes], max_bytes: int) -> tuple[int
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        if check(Path(temporary)):
+            size, digest = _measure(Path(temporary))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return size, digest.hexdigest()
+
+
+def _measure(path: Path) -> tuple[int, hashlib._Hash]:
+    """The size and SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return path.stat().st_size, digest
 
 
 def _megabytes(size: int) -> str:

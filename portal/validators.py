@@ -41,6 +41,12 @@ class _Normalise:
             field.data = _check(self.parse, field)
 
 
+class PersonName(_Normalise):
+    """A person's name, stored in Unicode's composed form, without invisible characters."""
+
+    parse = staticmethod(identity.parse_person_name)
+
+
 class Phone(_Normalise):
     """An Indonesian mobile number, stored in E.164."""
 

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.models import Attachment, Case, Complaint, PublicDocument, User
 from portal.rules.vocabulary import Role
 from portal.uploads import store_stream
+from tests import files
 from tests.conftest import BrowserClient, _reset_postgres, csrf_token, database_url, login
 
 # One demo login per role; `asesor1` sees only the cases assigned to their Assessor record.
@@ -37,7 +38,7 @@ LOGINS = {
     Role.ASSESSOR: "asesor1",
 }
 DEMO_CASES = 26  # enough for one case in every status, and several per asesor
-PDF = b"%PDF-1.4\n% a test document\n%%EOF\n"
+PDF = files.pdf()
 
 
 @dataclass

@@ -68,3 +68,14 @@ def test_duplicate_nik_is_refused_without_an_error_page(client, secretariat):
     response = _post(client, full_name="Another Person")
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(Applicant)) == 1
+
+
+def test_a_name_with_a_direction_override_is_refused_beside_the_field(client, secretariat):
+    response = _post(client, full_name="Sri \u202eWahyuni")
+    assert "U+202E" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Applicant.id))) == 0
+
+
+def test_a_decomposed_name_is_stored_composed(client, secretariat):
+    _post(client, full_name="Nguye\u0302\u0303n  Thi\u0323")
+    assert db.session.scalar(select(Applicant.full_name)) == "Nguy\u1ec5n Th\u1ecb"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from collections import Counter
 from datetime import date
 
@@ -27,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.passwords import verify_password
+from portal.reference import MAX_FILE_BYTES, CatalogueFileError, import_units
 from portal.rules.identity import nik_mismatches, parse_nik
 from portal.rules.vocabulary import CaseStatus, Role
 from portal.uploads import stored_path
@@ -360,3 +362,64 @@ def test_create_user_refuses_mismatched_or_weak_passwords(runner):
     )
     assert weak.exit_code == 1 and "at least 10 characters" in weak.output
     assert count(User) == 0
+
+
+# --- hostile and huge catalogues (issue 12, finding 11) ----------------------------------------
+
+
+def _workbook(path, parts: dict[str, bytes] | None = None, rows: int = 1) -> None:
+    """Write a unit workbook; `parts` replaces members of its ZIP package (a damaged file)."""
+    book = Workbook()
+    book.active.append(["code", "title"])
+    for n in range(rows):
+        book.active.append([f"PRP.LP01.{n:03d}.01", f"Unit {n}"])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in source.infolist():
+            out.writestr(member.filename, (parts or {}).get(member.filename, source.read(member)))
+        for name, content in (parts or {}).items():
+            if name not in source.namelist():
+                out.writestr(name, content)
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c><v>1"}, "not a valid XLSX"),
+        ({"xl/workbook.xml": b"<<<"}, "not a valid XLSX"),
+        ({"xl/styles.xml": b"\xff\xfe not xml"}, "not a valid XLSX"),
+        ({"xl/bomb.bin": b"\0" * (201 * 1024 * 1024)}, "unpacks to 201 MB"),
+    ],
+)
+def test_a_hostile_workbook_is_refused_with_a_message_not_a_traceback(
+    runner, tmp_path, parts, message
+):
+    path = tmp_path / "units.xlsx"
+    _workbook(path, parts)
+    result = runner.invoke(args=["import-units", str(path)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+    assert count(Unit) == 0
+
+
+def test_a_file_past_the_row_cap_imports_nothing(app, tmp_path):
+    path = tmp_path / "units.xlsx"
+    _workbook(path, rows=6)
+    with pytest.raises(CatalogueFileError, match="more than 5 rows"):
+        import_units(db.session, path, max_rows=5)
+    db.session.rollback()
+    assert count(Unit) == 0
+    assert import_units(db.session, path, max_rows=6).lines()  # at the cap: imported
+
+
+def test_a_file_past_the_size_cap_is_refused_before_it_is_read(runner, tmp_path):
+    path = tmp_path / "units.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("code,title\n")
+        line = "PRP.LP01.001.01," + "x" * 200 + "\n"
+        out.write(line * (MAX_FILE_BYTES // len(line) + 1))
+    result = runner.invoke(args=["import-units", str(path)])
+    assert result.exit_code == 1
+    assert "larger than 20 MB" in result.output and "Traceback" not in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from tests.test_documents import make_case, make_certificate
 
 PERSONAL = ("3171011708450001", "Jl. Merdeka 1", "+6281234567890", "budi@example.org")
 EN = {"Accept-Language": "en"}
+HOLDER = "Budi Santoso"
 
 
 @pytest.fixture
@@ -39,7 +42,11 @@ def page(client, url: str) -> str:
 def test_verification_shows_name_scheme_status_validity_and_no_personal_data(
     client, certificate, by
 ):
-    query = f"nomor={certificate.number}" if by == "number" else f"kode={certificate.verify_code}"
+    query = (
+        f"nomor={certificate.number}&nama={HOLDER}"
+        if by == "number"
+        else f"kode={certificate.verify_code}"
+    )
     html = page(client, f"/verifikasi?{query}")
 
     assert "Budi Santoso" in html
@@ -51,15 +58,17 @@ def test_verification_shows_name_scheme_status_validity_and_no_personal_data(
 
 
 def test_the_page_is_indonesian_by_default(client, certificate):
-    html = client.get(f"/verifikasi?nomor={certificate.number}").get_data(as_text=True)
+    html = client.get(f"/verifikasi?nomor={certificate.number}&nama={HOLDER}").get_data(
+        as_text=True
+    )
     assert '<html lang="id">' in html
 
 
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("nomor=99999/LSP-PUST/KLP/2025", "No certificate with this number was found."),
-        ("kode=doesnotexist", "No certificate with this number was found."),
+        ("nomor=99999/LSP-PUST/KLP/2025&nama=Budi", "No certificate with this number and name"),
+        ("kode=doesnotexist", "No certificate with this number and name"),
         ("nomor=<script>alert(1)</script>", "This is not a certificate number."),
         ("nomor=" + "1" * 5000, "This is not a certificate number."),
         ("kode=" + "a" * 33, "This is not a certificate number."),
@@ -87,13 +96,15 @@ def test_the_empty_form(client):
 
 
 def test_suspension_shows_on_the_page(client, certificate, catalogue):
-    assert "This certificate is valid." in page(client, f"/verifikasi?nomor={certificate.number}")
+    assert "This certificate is valid." in page(
+        client, f"/verifikasi?nomor={certificate.number}&nama={HOLDER}"
+    )
     chair = make_user("ketua", Role.CHAIR)
 
     outcome = change_certificates(db.session, "suspend", [certificate.id], chair, "Tidak lapor")
     assert outcome.skipped == []
 
-    html = page(client, f"/verifikasi?nomor={certificate.number}")
+    html = page(client, f"/verifikasi?nomor={certificate.number}&nama={HOLDER}")
     assert "This certificate is suspended" in html
     assert "Tidak lapor" not in html  # the reason stays internal
 
@@ -108,6 +119,70 @@ def test_a_superseded_certificate_says_so(client, catalogue):
     old = make_certificate(catalogue, n=1, status="superseded")
     html = page(client, f"/verifikasi?kode={old.verify_code}")
     assert "replaced by a newer one" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("", None),  # asked for the name
+        ("Siti Aminah", False),  # someone else's name
+        ("Budi", False),  # part of the name
+        ("  budi   SANTOSO ", True),  # case and spacing do not matter
+    ],
+)
+def test_a_number_alone_does_not_reveal_the_holder(client, certificate, name, found):
+    """Numbers are sequential: without the holder's name, guessing them lists nobody."""
+    html = page(client, f"/verifikasi?nomor={certificate.number}&nama={name}")
+    assert ("Budi Santoso" in html.replace('value="Budi Santoso"', "")) is bool(found)
+    if found is None:
+        assert "Enter the holder's name too" in html
+    elif not found:
+        assert "No certificate with this number and name was found." in html
+
+
+def _limited_app(tmp_path, **config):
+    """An app with the verification limit at 3 a minute and rate limiting on."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "RATELIMIT_ENABLED": True,
+            "VERIFY_RATE_LIMIT": "3/minute",
+            **config,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+    return app
+
+
+def _redis_answers() -> bool:
+    """True when a Redis server answers PING at 127.0.0.1:6379."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis answers at 127.0.0.1:6379")
+def test_the_limit_holds_across_workers_through_the_shared_store_with_retry_after(tmp_path):
+    """Two apps (two workers) sharing Redis count one client's requests together."""
+    shared = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    workers = [_limited_app(tmp_path / str(n), **shared) for n in range(2)]
+    codes = []
+    for n in range(4):
+        with workers[n % 2].app_context():
+            response = workers[n % 2].test_client().get("/verifikasi", headers=EN)
+            codes.append(response.status_code)
+    assert codes == [200, 200, 200, 429]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert "Too many requests" in response.get_data(as_text=True)
 
 
 def test_verification_is_rate_limited_per_client(tmp_path):

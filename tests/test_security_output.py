@@ -80,8 +80,8 @@ def test_hostile_text_typed_by_staff_is_shown_escaped(app, client, catalogue):
         ("+62 812", "'+62 812"),
         ("-1+1", "'-1+1"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\t=1", "\t'=1"),  # the quote goes before the first visible character
+        ("\r=1", "\r'=1"),
         ("Budi = Santoso", "Budi = Santoso"),
         ("", ""),
         (-5, -5),

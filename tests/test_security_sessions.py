@@ -56,8 +56,12 @@ def test_a_weaker_hash_is_upgraded_at_the_next_login(app, client):
         ("Indonesia1", True),  # common, whatever the case
         ("rina-marlina-2026", True),  # contains the username
         ("x" * 257, True),  # longer than the login form accepts
+        ("Password12", True),  # a common word with digits (zxcvbn's estimate)
+        ("pustakawan1", True),  # the LSP's own word with a digit
+        (" " * 10, True),  # whitespace only
+        ("x" * 256, True),  # a repeated character
         ("kopi tubruk di salemba", False),
-        ("x" * 256, False),
+        ("kopi tubruk di salemba " + "x" * 233, False),  # 256 characters
     ],
 )
 def test_the_password_policy(password, refused):
@@ -119,15 +123,28 @@ def _attempt(client, username: str, password: str, address: str):
     )
 
 
-def test_five_failures_lock_the_account_for_every_address(limited):
+def test_failures_lock_only_that_address_out_of_that_account(limited):
+    """A stranger's wrong passwords never lock the real user out (issue 12, finding 3)."""
     client = limited.test_client()
-    failures = [_attempt(client, "sekretariat", "salah", f"10.0.0.{i}") for i in range(5)]
+    failures = [_attempt(client, "sekretariat", "salah", "10.0.0.1") for _ in range(5)]
     assert [r.status_code for r in failures] == [200] * 5
-    locked = _attempt(client, "sekretariat", PASSWORD, "10.0.1.1")
+    locked = _attempt(client, "sekretariat", PASSWORD, "10.0.0.1")
     assert locked.status_code == 429
     assert 'class="card border-warning' in locked.get_data(as_text=True)  # the friendly page
-    assert _attempt(client, "Sekretariat ", PASSWORD, "10.0.1.2").status_code == 429
-    assert _attempt(limited.test_client(), "ketua", PASSWORD, "10.0.1.3").status_code == 302
+    assert locked.headers["Retry-After"].isdigit()
+    assert _attempt(client, "Sekretariat ", "salah", "10.0.0.1").status_code == 429
+    # the real user, from their own address, with the right password, gets in
+    assert _attempt(limited.test_client(), "sekretariat", PASSWORD, "10.0.1.1").status_code == 302
+    assert _attempt(limited.test_client(), "ketua", PASSWORD, "10.0.0.1").status_code == 302
+
+
+def test_failures_spread_over_addresses_never_lock_the_account(limited):
+    for i in range(20):
+        assert (
+            _attempt(limited.test_client(), "sekretariat", "salah", f"10.0.5.{i}").status_code
+            == 200
+        )
+    assert _attempt(limited.test_client(), "sekretariat", PASSWORD, "10.0.6.1").status_code == 302
 
 
 def test_successful_logins_do_not_count_as_failures(limited):
@@ -228,6 +245,71 @@ def test_logout_ends_the_session_and_its_remember_cookie(app, client):
         assert "_user_id" not in session and "csrf_token" not in session
     assert client.get("/admin/").status_code == 302
     assert client.post("/lang/en", data={"csrf_token": old_token}).status_code == 400
+
+
+def _remembered_login(client, username: str = "sekretariat") -> str:
+    """Log in with "remember me" and return the remember cookie's value."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": token, "username": username, "password": PASSWORD, "remember": "y"},
+    )
+    return _cookie(response, "remember_token").split(";")[0].split("=", 1)[1]
+
+
+def _replay(app, remember: str | None = None, session_cookie: str | None = None) -> int:
+    """Open the admin in a new browser that carries only the given old cookies."""
+    browser = app.test_client()
+    if remember:
+        browser.set_cookie("remember_token", remember)
+    if session_cookie:
+        browser.set_cookie("session", session_cookie)
+    return browser.get("/admin/").status_code
+
+
+def test_logout_revokes_the_old_remember_cookie_and_session_cookie(app, client):
+    """A copied cookie is worthless once its owner logs out (issue 12, finding 2)."""
+    make_user("sekretariat", "secretariat")
+    remember = _remembered_login(client)
+    session_cookie = client.get_cookie("session").value
+    assert _replay(app, remember=remember) == 200  # the cookie works while logged in
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert _replay(app, remember=remember) == 302
+    assert _replay(app, session_cookie=session_cookie) == 302
+
+
+def test_each_login_after_a_logout_gets_a_new_remember_token(app):
+    make_user("sekretariat", "secretariat")
+    first_client = app.test_client()
+    first = _remembered_login(first_client)
+    first_client.post("/logout", data={"csrf_token": csrf_token(first_client, "/admin/")})
+    assert _remembered_login(app.test_client()) != first
+
+
+@pytest.mark.parametrize("change", ["password", "roles", "deactivate"])
+def test_password_role_and_activity_changes_revoke_every_session(app, change):
+    admin_user = make_user("admin", "admin")
+    user = make_user("sekretariat", "secretariat")
+    remember = _remembered_login(app.test_client())
+    assert _replay(app, remember=remember) == 200
+    if change == "password":
+        user.password_hash = hash_password("kopi tubruk di salemba")
+    elif change == "roles":
+        user.roles = {"secretariat", "quality_head"}
+    else:
+        user.active = False
+    db.session.commit()
+    assert _replay(app, remember=remember) == 302
+    assert admin_user.session_version == 1  # only that user's sessions end
+
+
+def test_an_unchanged_save_keeps_the_sessions(app):
+    user = make_user("sekretariat", "secretariat")
+    remember = _remembered_login(app.test_client())
+    user.roles = {"secretariat"}
+    user.active = True
+    db.session.commit()
+    assert _replay(app, remember=remember) == 200
 
 
 def test_deactivating_a_user_in_the_user_screen_ends_their_access_at_once(app):

@@ -4,18 +4,21 @@ the ordinary behaviour; this file adds the hostile cases.)"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
-from sqlalchemy import select
+from PIL import Image
+from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import Attachment, PublicDocument
+from portal.models import Attachment, PublicDocument, User
 from portal.uploads import STORED_NAME
 from tests.conftest import csrf_token, login, make_user
+from tests.files import image, pdf, png_claiming
 from tests.test_case_actions import make_case
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = pdf()
 
 
 @pytest.fixture
@@ -129,3 +132,63 @@ def test_a_tampered_stored_name_reads_no_other_file(app, secretariat, draft):
     stored.stored_name = "../../portal/config.py"
     db.session.commit()
     assert secretariat.get(f"/berkas/lampiran/{stored.id}").status_code == 404
+
+
+# --- deep content checks and image bombs (issue 12, findings 5 and 6) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (pdf(javascript=True), "JavaScript"),
+        (pdf(launch=True), "JavaScript"),
+        (pdf(attachment=True), "embedded files"),
+        (b"%PDF-1.4\n%%EOF\n", "cannot be read as one"),
+        (image("PNG")[:70], "cannot be read"),
+        (image("JPEG")[:200], "cannot be read"),
+        (png_claiming(13_000, 13_000), "too many pixels"),
+        (png_claiming(9_000, 5_000), "too many pixels"),
+        (image("PNG", 12_000, 10), "too large"),
+    ],
+)
+def test_hostile_pdfs_broken_images_and_image_bombs_are_refused_with_a_reason(
+    app, secretariat, draft, content, reason
+):
+    db.session.execute(update(User).values(locale="en"))
+    db.session.commit()
+    response = upload(secretariat, draft.id, content, "ijazah", "application/pdf")
+    assert response.status_code == 302
+    assert newest(draft.id) is None
+    assert files(app) == []
+    page = secretariat.get(response.headers["Location"]).get_data(as_text=True)
+    assert reason in page
+
+
+def test_a_public_document_with_javascript_is_refused_on_its_form(app, client):
+    make_user("sekretariat", "secretariat", locale="en")
+    login(client, "sekretariat")
+    url = "/berkas/dokumen-publik/baru"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "title": "Jadwal",
+            "kind": "other",
+            "published": "y",
+            "file": (io.BytesIO(pdf(javascript=True)), "jadwal.pdf", "application/pdf"),
+        },
+    )
+    assert response.status_code == 200
+    assert "JavaScript" in response.get_data(as_text=True)
+    assert db.session.scalar(select(PublicDocument)) is None
+
+
+def test_a_large_photo_is_stored_downscaled_once_for_documents(app, secretariat, draft):
+    upload(secretariat, draft.id, image("JPEG", 6000, 4000), "foto.jpg", "image/jpeg")
+    stored = newest(draft.id)
+    path = app.config["UPLOAD_DIR"] / stored.stored_name[:2] / stored.stored_name
+    with Image.open(path) as picture:
+        assert picture.size == (2400, 1600)
+    content = path.read_bytes()
+    assert stored.size_bytes == len(content)
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()

@@ -20,11 +20,12 @@ from portal.uploads import (
     store_stream,
     stored_path,
 )
+from tests import files
 from tests.conftest import csrf_token, login, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+PDF = files.pdf()
+JPEG = files.image("JPEG")
+PNG = files.image("PNG")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 100
 TEXT = b"Ini bukan ijazah, hanya teks biasa.\n"
 LIMIT = 4096

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.tools import get_query_for_ids
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..casework import audit
@@ -21,6 +23,7 @@ from ..rules.access import SCREENS, can_read, can_write
 from ..rules.vocabulary import Role
 from . import export
 from .listing import contains_match, count_rows, ids_matching, is_number, prefix_match
+from .uniqueness import first_conflict
 
 LOOKUP_PAGE = 20  # the pickers ask for 10 at a time; a larger page would dump the table
 LOOKUP_MAX_OFFSET = 100_000
@@ -283,6 +286,36 @@ class SecureModelView(ModelView):
         """Re-read filter options per list (LookupFilter options need the database)."""
         self._refresh_filters_cache()
         return super()._get_filter_groups()
+
+    # --- unique values: an error beside the field, never an IntegrityError (uniqueness.py) -------
+
+    def validate_form(self, form: Any) -> bool:
+        """The form's own validators, then every unique constraint the form's values touch."""
+        if not super().validate_form(form):
+            return False
+        own_id = request.args.get("id") or request.form.get("pk")
+        field = first_conflict(self.model, form, self._coerce_pk(own_id) if own_id else None)
+        if field is None:
+            return True
+        field.errors = [
+            *field.errors,
+            gettext("Another record already has this value; it must be unique. Choose another."),
+        ]
+        return False
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A unique or foreign-key constraint the form check could not see (two saves at once):
+        a clear message, not the database's own text."""
+        if isinstance(exc, IntegrityError):
+            flash(
+                gettext(
+                    "Nothing was saved: another record already holds one of these values, or "
+                    "a record this one refers to is gone. Reload the page and try again."
+                ),
+                "error",
+            )
+            return True
+        return super().handle_view_exception(exc)
 
     def create_form(self, obj: Any = None) -> Any:
         return _with_blank_text(super().create_form(obj))

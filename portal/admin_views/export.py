@@ -7,8 +7,9 @@ read in batches (`yield_per`: a server-side cursor on PostgreSQL), and:
 - CSV is written batch by batch into the response as it is read;
 - XLSX likewise: the sheet's XML goes through a ZIP writer straight into the response.
 
-Every text cell goes through `security.neutralise_cell`, so a value such as `=HYPERLINK(…)` typed
-into a form is shown by a spreadsheet, never run.
+A value such as `=HYPERLINK(…)` typed into a form is shown by a spreadsheet, never run: every CSV
+cell goes through `security.neutralise_cell`, and XLSX cells are text cells (inline strings),
+which a spreadsheet never reads as a formula, so they keep the value as typed.
 """
 
 from __future__ import annotations
@@ -91,15 +92,15 @@ def _cells(
     rows: Iterable[Any], formatters: list[Callable[[Any], Any] | None], zone: ZoneInfo
 ) -> Iterator[list[Any]]:
     """Each row as cell values: labels for codes, local times, and text without control
-    characters (XML cannot carry them) and then neutralised (in that order, so that a removed
-    character cannot uncover a formula)."""
+    characters (XML cannot carry them; removed before the CSV neutralises formulas, so that a
+    removed character cannot uncover one)."""
     for row in rows:
         cells = []
         for value, formatter in zip(row, formatters, strict=True):
             if formatter is not None:
                 value = formatter(value)
             if isinstance(value, str):
-                value = neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             elif isinstance(value, datetime) and value.tzinfo is not None:
                 # local time to the second: spreadsheets know no time zones
                 value = value.astimezone(zone).replace(tzinfo=None, microsecond=0)
@@ -114,7 +115,7 @@ def _csv(headers: list[str], cells: Iterator[list[Any]]) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow([neutralise_cell(title) for title in headers])
     for n, row in enumerate(cells, 1):
-        writer.writerow("" if value is None else value for value in row)
+        writer.writerow("" if value is None else neutralise_cell(value) for value in row)
         if n % BATCH_ROWS == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -132,7 +133,7 @@ def _xlsx(headers: list[str], cells: Iterator[list[Any]]) -> Iterator[bytes]:
             package.writestr(name, _XML_HEAD + xml)
         with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write((_XML_HEAD + _SHEET_HEAD).encode())
-            sheet.write(_xlsx_row([neutralise_cell(title) for title in headers]))
+            sheet.write(_xlsx_row(headers))
             for n, row in enumerate(cells, 1):
                 sheet.write(_xlsx_row(row))
                 if n % BATCH_ROWS == 0:

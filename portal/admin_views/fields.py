@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..extensions import db
+from .base import MAX_ID
 
 
 def choices(values: type[StrEnum], labels: dict) -> list[tuple[str, object]]:
@@ -70,7 +71,8 @@ class LookupFilter(FilterEqual):
         self._cached: tuple[float, list[tuple[int, str]]] | None = None
 
     def validate(self, value: str) -> bool:
-        return value.isdigit()
+        """An id a row can have: a huge number is refused here, not by the database (a 500)."""
+        return value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
 
     def clean(self, value: str) -> int:
         """The chosen row's id as a number: PostgreSQL refuses `integer = varchar`."""

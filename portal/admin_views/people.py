@@ -24,7 +24,7 @@ from ..rules.vocabulary import (
     Role,
     Sex,
 )
-from ..validators import EmailAddress, MetNumber, Nik, Nip, Phone
+from ..validators import EmailAddress, MetNumber, Nik, Nip, PersonName, Phone
 from .base import SecureModelView
 from .fields import choices
 from .listing import contains_match, ids_matching, is_number, prefix_match
@@ -101,6 +101,7 @@ class ApplicantView(SecureModelView):
     }
     column_details_exclude_list = ("is_demo",)
     form_args = {
+        "full_name": {"validators": [DataRequired(), PersonName()]},
         "nik": {"validators": [DataRequired(), Nik()]},
         "phone": {"validators": [DataRequired(), Phone()]},
         "email": {"validators": [Optional(), EmailAddress()]},
@@ -157,6 +158,7 @@ class AssessorView(SecureModelView):
         ),
     )
     form_args = {
+        "full_name": {"validators": [DataRequired(), PersonName()]},
         "met_number": {"validators": [DataRequired(), MetNumber()]},
         "phone": {"validators": [Optional(), Phone()]},
         "email": {"validators": [Optional(), EmailAddress()]},
@@ -193,6 +195,7 @@ class UserView(SecureModelView):
         "new_password",
     )
     form_ajax_refs = {"assessor": {"fields": ("full_name", "met_number"), "page_size": 20}}
+    form_args = {"full_name": {"validators": [DataRequired(), PersonName()]}}
     form_extra_fields = {
         "role_names": SelectMultipleField(_l("Roles"), choices=choices(Role, ROLE_LABELS)),
         "new_password": PasswordField(
@@ -217,7 +220,7 @@ class UserView(SecureModelView):
         "created_at": _l("Created"),
         "locale": _l("Language"),
     }
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "session_version")
 
     def on_form_prefill(self, form: Any, id: Any) -> None:
         form.role_names.data = sorted(self.get_one(id).roles)

@@ -8,6 +8,7 @@ phone or e-mail.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ bp = Blueprint("public", __name__)
 
 NUMBER_MAX = 80
 CODE_MAX = 32
+NAME_MAX = 200
 _NUMBER = re.compile(rf"[A-Za-z0-9./\-_ ]{{1,{NUMBER_MAX}}}")
 _CODE = re.compile(rf"[A-Za-z0-9_\-]{{1,{CODE_MAX}}}")
 DOCUMENT_ENDPOINT = "attachments.public_document"
@@ -119,8 +121,20 @@ def schedules() -> Any:
     )
 
 
-def find_certificate(number: str, code: str, today: date) -> PublicCertificate | None:
-    """The public facts of the certificate with this verification code, or else this number."""
+def same_name(typed: str, holder: str) -> bool:
+    """True when the typed name is the holder's, whatever the case, spacing and composition."""
+
+    def key(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+    return bool(typed.strip()) and key(typed) == key(holder)
+
+
+def find_certificate(
+    number: str, code: str, today: date, name: str = ""
+) -> PublicCertificate | None:
+    """The public facts of the certificate with this verification code, or else with this number
+    and holder's name: numbers are sequential, so a number alone would list holders by guessing."""
     column = Certificate.verify_code if code else Certificate.number
     row = db.session.execute(
         select(
@@ -137,7 +151,7 @@ def find_certificate(number: str, code: str, today: date) -> PublicCertificate |
         .outerjoin(SignedCertificate, SignedCertificate.certificate_id == Certificate.id)
         .where(column == (code or number))
     ).first()
-    if row is None:
+    if row is None or not (code or same_name(name, row.holder_name)):
         return None
     number, holder, status, issued_on, expires_on, scheme_title, scheme_number, signer = row
     status = effective_status(status, expires_on, today)
@@ -156,20 +170,25 @@ def find_certificate(number: str, code: str, today: date) -> PublicCertificate |
 @bp.route("/verifikasi")
 @limiter.limit(verify_limit)
 def verify() -> Any:
-    """Look a certificate up by its number, or by the code its QR carries (`kode`)."""
+    """Look a certificate up by its number and holder's name (`nomor`, `nama`), or by the code
+    its QR carries (`kode`)."""
     number = " ".join((request.args.get("nomor") or "").split())
+    name = " ".join((request.args.get("nama") or "").split())
     code = (request.args.get("kode") or "").strip()
     outcome, certificate = "form", None
     if code or number:
         well_formed = _CODE.fullmatch(code) if code else _NUMBER.fullmatch(number)
         if not well_formed:
             outcome = "malformed"
+        elif not (code or name):
+            outcome = "name_needed"
         else:
-            certificate = find_certificate(number, code, clock.lsp_today())
+            certificate = find_certificate(number, code, clock.lsp_today(), name[:NAME_MAX])
             outcome = "found" if certificate else "not_found"
     return render_template(
         "public/verify.html",
         outcome=outcome,
         certificate=certificate,
         number=number[:NUMBER_MAX],
+        name=name[:NAME_MAX],
     )

@@ -9,6 +9,7 @@ layout) are returned as `Message` warnings instead.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -161,6 +162,28 @@ def parse_nip(raw: str, today: date) -> Nip:
 
 
 _PHONE_CHARACTERS = re.compile(r"[0-9+()\s.\-]+")
+
+
+# Characters a name never needs and a document cannot print: controls, format characters (the
+# bidirectional overrides and isolates, zero-width spaces and joiners, the byte-order mark, soft
+# hyphens), private-use, surrogate and unassigned code points, and line/paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def parse_person_name(raw: str) -> str:
+    """A person's name in Unicode's composed form (NFC), spaces collapsed; refused when it holds
+    an invisible or text-direction control character, named by its code point."""
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    for character in name:
+        if unicodedata.category(character) in _INVISIBLE_CATEGORIES:
+            raise Invalid(
+                N_(
+                    "The name contains an invisible or text-direction control character "
+                    "(%(code)s) that cannot be printed. Retype the name without it."
+                ),
+                code=f"U+{ord(character):04X}",
+            )
+    return name
 
 
 def parse_phone(raw: str) -> str:

@@ -256,6 +256,7 @@ def start(tmp: Path) -> Live:
             "WTF_CSRF_ENABLED": True,  # real forms carry real tokens
             "TESTING": False,  # errors reach the error pages and the signal below, as in production
             "DEMO": False,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",  # the real port is set below, once known
             "SEND_FILE_MAX_AGE_DEFAULT": 600,  # scripts and styles cached, as behind a proxy
             "BROKER_URL": f"sqlite:///{tmp / 'broker.db'}",  # the worker's queue (test_jobs)
             "JOB_RESULT_DIR": tmp / "jobs",

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.rules import identity
 from portal.rules.identity import (
     PROVINCE_CODES,
     Invalid,
@@ -307,3 +308,40 @@ def test_education_ranks_are_a_total_order(a, b, c):
 
 def test_every_education_level_has_a_rank():
     assert all(isinstance(education_rank(level), int) for level in Education)
+
+
+# --- names (issue 12: any name a person can have prints) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Sri  Wahyuni ", "Sri Wahyuni"),
+        ("Nguye\u0302\u0303n Thi\u0323", "Nguyễn Thị"),  # decomposed marks composed (NFC)
+        ("Dewi Ayu\u00a0Lestari", "Dewi Ayu Lestari"),  # a no-break space is a space
+        ("محمد عبد الله", "محمد عبد الله"),  # Arabic / Jawi
+        ("林 美玲", "林 美玲"),  # CJK
+        ("O'Neil-Ṣaleh", "O'Neil-Ṣaleh"),
+    ],
+)
+def test_names_are_stored_composed_with_single_spaces(typed, stored):
+    assert identity.parse_person_name(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Budi\u202eSantoso", "U+202E"),  # right-to-left override
+        ("Budi\u2066Santoso\u2069", "U+2066"),  # left-to-right isolate
+        ("Bu\u200bdi", "U+200B"),  # zero-width space
+        ("\ufeffBudi", "U+FEFF"),  # byte-order mark
+        ("Budi\u00adSantoso", "U+00AD"),  # soft hyphen
+        ("Budi\u200fSantoso", "U+200F"),  # right-to-left mark
+        ("Budi\ue000", "U+E000"),  # private use
+        ("Budi\x07", "U+0007"),  # a control character
+    ],
+)
+def test_invisible_and_direction_characters_are_refused_by_code_point(typed, code):
+    with pytest.raises(identity.Invalid) as refused:
+        identity.parse_person_name(typed)
+    assert refused.value.message.params == {"code": code}
