@@ -1,0 +1,132 @@
+"""The applicant portal's forms: account, FR.APL.01 parts 1 and 2, uploads."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..rules.vocabulary import (
+    ATTACHMENT_KIND_LABELS,
+    PURPOSE_LABELS,
+    AttachmentKind,
+    Education,
+    Purpose,
+)
+from ..validators import EmailAddress, Nik, Phone
+
+
+class RegisterForm(FlaskForm):
+    """A new applicant account: name, NIK, e-mail and a password (the staff policy)."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    nik = StringField(_l("NIK"), validators=[DataRequired(), Nik()])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), EmailAddress()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class SignInForm(FlaskForm):
+    """E-mail and password."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class EmailForm(FlaskForm):
+    """Just an e-mail address (password reset, a new confirmation link)."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    repeat = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    """FR.APL.01 part 1: personal data, education and current job."""
+
+    birth_place = StringField(_l("Place of birth"), validators=[DataRequired(), Length(max=100)])
+    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    sex = RadioField(
+        _l("Sex"), choices=[("L", _l("Male")), ("P", _l("Female"))], validators=[InputRequired()]
+    )
+    address = TextAreaField(_l("Home address"), validators=[DataRequired(), Length(max=500)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=10)])
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Phone()])
+    education_level = SelectField(
+        _l("Highest education"),
+        choices=[(e.value, e.value) for e in Education],
+        validators=[InputRequired()],
+    )
+    education_major = StringField(_l("Major"), validators=[Optional(), Length(max=200)])
+    library_field = BooleanField(_l("My education is in library science"))
+    has_library_training = BooleanField(_l("I hold a library training certificate"))
+    experience_months = IntegerField(
+        _l("Work experience in libraries (months)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=720)],
+    )
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
+    job_title = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    institution_address = TextAreaField(
+        _l("Institution address"), validators=[Optional(), Length(max=500)]
+    )
+    education_code = SelectField(_l("Education (BNSP code)"), validators=[Optional()])
+    occupation_code = SelectField(_l("Occupation (BNSP code)"), validators=[Optional()])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (the units of the scheme)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DraftForm(FlaskForm):
+    """FR.APL.01 part 2: the units, the purpose and the declaration."""
+
+    units = MultiCheckboxField(_l("Units of competence"), coerce=int)
+    purpose = SelectField(
+        _l("Purpose of the assessment"),
+        choices=[(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose],
+        validators=[InputRequired()],
+    )
+    declaration_name = StringField(
+        _l("Type your full name to sign the declaration"), validators=[Optional(), Length(max=200)]
+    )
+
+
+UPLOAD_KINDS = (
+    AttachmentKind.PHOTO,
+    AttachmentKind.IJAZAH,
+    AttachmentKind.CERTIFICATE,
+    AttachmentKind.WORK_EXPERIENCE,
+    AttachmentKind.OTHER,
+)
+
+
+class UploadForm(FlaskForm):
+    """One supporting document of the application."""
+
+    kind = SelectField(
+        _l("Document"),
+        choices=[(k.value, _l(ATTACHMENT_KIND_LABELS[k])) for k in UPLOAD_KINDS],
+        validators=[InputRequired()],
+    )
+    file = FileField(_l("File"), validators=[FileRequired()])
