@@ -184,6 +184,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.post("/keluar")
+@account_required
 def sign_out() -> Any:
     """End the applicant session."""
     end_session()
