@@ -3,6 +3,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 FLASK     := $(VENV)/bin/flask --app portal
 STAMP     := $(VENV)/.installed
+PORT      ?= 5000
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
@@ -18,9 +19,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web server and the background worker (outbox, jobs, reminders) together: stopping make
+# (Ctrl-C) stops both.
 run: $(STAMP)
 	@$(FLASK) setup-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(FLASK) worker & worker=$$!; \
+		trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check portal tests bench

@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         public,
         security,
     )
+    from .worker import cli as worker_cli
 
     database.init_app(app)
     i18n.init_app(app)
@@ -52,4 +53,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     documents.init_app(app)
     admin_views.init_app(app)
     cli.init_app(app)
+    worker_cli.init_app(app)
     return app

@@ -17,6 +17,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(name: str) -> bool:
+    """Read an on/off setting: "1" is on."""
+    return os.environ.get(name, "0") == "1"
+
+
 class Config:
     """Production-leaning defaults; every value can be set from the environment."""
 
@@ -45,6 +50,27 @@ class Config:
     APPLICANT_RESET_HOURS = _int("APPLICANT_RESET_HOURS", 2)
     APPLICANT_RATE_LIMIT = os.environ.get("APPLICANT_RATE_LIMIT", "10/minute")
 
+    # E-mail through SMTP. With no MAIL_SERVER the worker keeps the messages in the outbox
+    # (readable in the admin) and sends nothing.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "LSP Pustakawan <noreply@lsp-pustakawan.id>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 60)  # doubled after each failed attempt
+
+    # The job engine (Huey): SQLite file by default, redis://host:port/db in production.
+    BROKER_URL = os.environ.get("BROKER_URL", f"sqlite:///{INSTANCE_DIR / 'jobs.db'}")
+    BROKER_QUEUE = os.environ.get("BROKER_QUEUE", "lsp-portal")
+    WORKER_THREADS = _int("WORKER_THREADS", 2)
+    # A message or job claimed by a worker that stopped answering is taken up again after this.
+    WORKER_LEASE_SECONDS = _int("WORKER_LEASE_SECONDS", 120)
+    JOB_RESULT_DIR = Path(os.environ.get("JOB_RESULT_DIR", INSTANCE_DIR / "jobs"))
+    JOB_KEEP_HOURS = _int("JOB_KEEP_HOURS", 24)
+
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("id", "en")
@@ -62,6 +88,10 @@ class Config:
 
 def finalise(config: dict) -> None:
     """Fill derived settings and refuse to run without a secret outside demo and tests."""
+    if config.get("MAIL_USERNAME") and not config.get("MAIL_USE_TLS"):
+        raise RuntimeError(
+            "MAIL_USERNAME is set without MAIL_USE_TLS=1: the password would travel in clear."
+        )
     if not config.get("SECRET_KEY"):
         if config.get("TESTING"):
             config["SECRET_KEY"] = secrets.token_hex(32)

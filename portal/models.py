@@ -871,3 +871,75 @@ class AuditEvent(Model):
     account: Mapped[ApplicantAccount | None] = relationship()
     case: Mapped[Case | None] = relationship()
     certificate: Mapped[Certificate | None] = relationship()
+
+
+# --- messages and jobs (worked by the background worker) ------------------------------------
+
+
+class OutboxMessage(Model):
+    """An e-mail written in the transaction of the change that causes it, sent by the worker.
+
+    `key` makes a message happen at most once (a reminder of one certificate for one day, a
+    notice of one audit event). `handed_over_at` is set just before the SMTP server is given the
+    end of the message: a worker that dies after it may have delivered, so it is not resent.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status_valid"),
+        Index("ix_outbox_message_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    template: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    context: Mapped[dict] = mapped_column(JSON)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(TS)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    handed_over_at: Mapped[datetime | None] = mapped_column(TS)
+    sent_at: Mapped[datetime | None] = mapped_column(TS)
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient}"
+
+
+class Job(Model):
+    """Long work done by the worker for one person: its progress, its result, why it failed."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_valid"),
+        Index("ix_job_user_created", "user_id", "created_at"),
+        Index("ix_job_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    result_path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(TS)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TS)
+    finished_at: Mapped[datetime | None] = mapped_column(TS)
+    expires_at: Mapped[datetime | None] = mapped_column(TS, index=True)
+
+    user: Mapped[User] = relationship()
+
+    def __str__(self) -> str:
+        return self.title

@@ -29,6 +29,7 @@ from portal.models import (
 )
 from portal.passwords import hash_password
 from portal.rules.requirements import pustakawan_alternatives
+from tests.mail import mailbox  # noqa: F401 (the loopback SMTP server and worker fixture)
 
 PASSWORD = "correct-horse-battery"
 _FAST_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -69,6 +70,8 @@ def app(tmp_path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "UPLOAD_DIR": tmp_path / "uploads",
             "RATELIMIT_ENABLED": False,
+            "BROKER_URL": f"sqlite:///{tmp_path}/broker.db",
+            "JOB_RESULT_DIR": tmp_path / "jobs",
         }
     )
     app.test_client_class = BrowserClient

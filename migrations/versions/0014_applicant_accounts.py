@@ -1,14 +1,14 @@
 """applicant accounts: the applicant portal's own sign-in, the online marker, applicant actors
 
 Revision ID: 0014_applicant_accounts
-Revises: 0001
+Revises: 0013_outbox_jobs
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_applicant_accounts"
-down_revision = "0001"
+down_revision = "0013_outbox_jobs"
 branch_labels = None
 depends_on = None
 

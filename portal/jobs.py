@@ -1,0 +1,188 @@
+"""Long work as jobs: started in a request, run by the worker, followed on a progress page.
+
+A job row holds what to do (kind, params), how far it is (done / total), its result file and why
+it failed. The worker claims a job, beats while it works, writes the result to a temporary file
+and renames it when complete, so a killed worker leaves no half result: the sweep sees the
+heartbeat stop and runs the job again from the start, and its effect (one file) happens once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from . import clock
+from .models import Job
+from .transactions import writing
+
+BEAT_SECONDS = 1.0  # progress is written at most this often (and at the end)
+
+Runner = Callable[[Session, Job, Callable[[int, int], None], Path], str]
+
+
+def start(session: Session, user_id: int, kind: str, title: str, params: dict[str, Any]) -> Job:
+    """Record a job for a person and hand it to the worker; returns the committed row."""
+    if kind not in RUNNERS:
+        raise ValueError(kind)
+    job = Job(kind=kind, user_id=user_id, title=title, params=params, status="queued")
+    with writing(session):
+        session.add(job)
+    from .worker.tasks import run_job
+
+    try:
+        run_job(job.id)
+    except Exception:  # broker down: the sweep starts queued jobs it finds
+        current_app.logger.exception("job %s not queued; the sweep will start it", job.id)
+    return job
+
+
+def run(session: Session, job_id: int) -> None:
+    """Claim the job (unless another worker runs it) and run it to done or failed."""
+    if not _claim(session, job_id):
+        return
+    job = session.get(Job, job_id)
+    assert job is not None
+    folder = Path(current_app.config["JOB_RESULT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"job-{job.id}.out"
+    partial_file = folder / f"job-{job.id}.part"
+    progress = _Progress(session, job_id)
+    try:
+        name = RUNNERS[job.kind](session, job, progress, partial_file)
+    except Exception as error:
+        session.rollback()
+        current_app.logger.exception("job %s failed", job_id)
+        partial_file.unlink(missing_ok=True)
+        _finish(session, job_id, status="failed", error=_reason(error))
+        return
+    os.replace(partial_file, final)  # atomic: the result appears complete or not at all
+    keep = timedelta(hours=current_app.config["JOB_KEEP_HOURS"])
+    _finish(
+        session,
+        job_id,
+        status="done",
+        result_name=name,
+        result_path=str(final),
+        expires_at=clock.now() + keep,
+        done=progress.last_done,
+    )
+
+
+def _claim(session: Session, job_id: int) -> bool:
+    """Take the job when it is queued, or running with a heartbeat older than the lease."""
+    now = clock.now()
+    stale = now - timedelta(seconds=current_app.config["WORKER_LEASE_SECONDS"])
+    with writing(session):
+        won = session.execute(
+            update(Job)
+            .where(Job.id == job_id, _runnable(stale))
+            .values(
+                status="running",
+                started_at=now,
+                heartbeat_at=now,
+                attempts=Job.attempts + 1,
+                done=0,
+                error=None,
+            )
+        ).rowcount
+    return bool(won)
+
+
+def _runnable(stale: Any) -> Any:
+    return or_(Job.status == "queued", (Job.status == "running") & (Job.heartbeat_at < stale))
+
+
+def stale_jobs(session: Session) -> list[int]:
+    """Jobs that no worker is running: queued long ago, or running without a heartbeat."""
+    now = clock.now()
+    stale = now - timedelta(seconds=current_app.config["WORKER_LEASE_SECONDS"])
+    lost_queued = (Job.status == "queued") & (Job.created_at < stale)
+    dead = (Job.status == "running") & (Job.heartbeat_at < stale)
+    return list(session.scalars(select(Job.id).where(or_(lost_queued, dead)).order_by(Job.id)))
+
+
+def remove_expired(session: Session) -> int:
+    """Delete result files past their keeping time; the rows stay, saying the file is gone."""
+    expired = session.scalars(
+        select(Job).where(Job.expires_at < clock.now(), Job.result_path.is_not(None))
+    ).all()
+    for job in expired:
+        Path(job.result_path or "").unlink(missing_ok=True)
+        job.result_path = None
+    session.commit()
+    return len(expired)
+
+
+class _Progress:
+    """Writes done / total and the heartbeat, at most once per BEAT_SECONDS."""
+
+    def __init__(self, session: Session, job_id: int) -> None:
+        self.session, self.job_id = session, job_id
+        self.last_write = 0.0
+        self.last_done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.last_done = done
+        if time.monotonic() - self.last_write < BEAT_SECONDS and done < total:
+            return
+        self.last_write = time.monotonic()
+        with writing(self.session):
+            self.session.execute(
+                update(Job)
+                .where(Job.id == self.job_id)
+                .values(done=done, total=total, heartbeat_at=clock.now())
+            )
+
+
+def _finish(session: Session, job_id: int, **values: Any) -> None:
+    with writing(session):
+        session.execute(
+            update(Job).where(Job.id == job_id).values(finished_at=clock.now(), **values)
+        )
+
+
+def _reason(error: Exception) -> str:
+    """Why the job failed, in Indonesian (the person reads it on the progress page)."""
+    with force_locale("id"):
+        return gettext("The job stopped with an error: %(error)s", error=str(error)[:500])
+
+
+# --- the kinds of job ------------------------------------------------------------------------
+
+
+def certificate_zip_job(
+    session: Session, job: Job, progress: Callable[[int, int], None], out: Path
+) -> str:
+    """The certificate ZIP of documents/bulk.py, written to a file with progress per PDF."""
+    from .documents.bulk import certificate_zip
+    from .documents.certificate import CertificateSettings
+    from .documents.loading import load_certificates
+
+    ids: list[int] = job.params["ids"]
+    settings = CertificateSettings.from_config(current_app.config)
+    chunks = certificate_zip(ids, partial(load_certificates, session), settings)
+    progress(0, len(ids))
+    with out.open("wb") as file:
+        for done, data in _counted(chunks, len(ids)):
+            file.write(data)
+            progress(done, len(ids))
+    return job.params["filename"]
+
+
+def _counted(chunks: Iterator[bytes], total: int) -> Iterator[tuple[int, bytes]]:
+    """certificate_zip yields once per certificate, then once to close the archive."""
+    for index, data in enumerate(chunks, start=1):
+        yield min(index, total), data
+
+
+RUNNERS: dict[str, Runner] = {"certificate_zip": certificate_zip_job}

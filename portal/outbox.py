@@ -1,0 +1,77 @@
+"""The transactional outbox: a message is a row written in the transaction of its cause.
+
+`queue_email` only inserts; nothing leaves the machine until the caller commits. After the commit
+the worker is nudged (`worker.engine.kick`); if the nudge is lost, the worker's sweep every
+minute finds the row anyway. A second message with the same key is ignored, so a retried action
+or a reminder run twice on one day writes one message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import clock
+from .models import OutboxMessage
+
+TABLE = OutboxMessage.__table__
+LANGUAGES = ("id", "en")
+_PENDING = "outbox_pending"  # Session.info flag: this transaction wrote a message
+
+
+def queue_email(
+    session: Session,
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "id",
+    key: str,
+) -> None:
+    """Write one message in the caller's transaction; at most one row per `key`.
+
+    The worker renders templates/email/<template>.subject.txt, .txt and .html in `language`
+    (Indonesian when the language is not one the portal speaks) with `context`, which must be
+    plain JSON (text, numbers, lists, dicts: format dates before passing them).
+    """
+    row = {
+        "key": key,
+        "recipient": to.strip(),
+        "template": template,
+        "language": language if language in LANGUAGES else "id",
+        "context": context,
+        "status": "queued",
+        "attempts": 0,
+        "created_at": clock.now(),
+        "next_attempt_at": clock.now(),
+    }
+    session.execute(_insert_ignoring_duplicates(session).values(row))
+    session.info[_PENDING] = True
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(TABLE).on_conflict_do_nothing(index_elements=["key"])
+
+
+@event.listens_for(Session, "after_commit")
+def _nudge_worker(session: Session) -> None:
+    """After a commit that wrote messages, ask the worker to deliver now rather than at the sweep."""
+    if session.info.pop(_PENDING, False):
+        from .worker.engine import kick
+
+        kick()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    """A rolled-back transaction wrote no message: nothing to nudge for."""
+    session.info.pop(_PENDING, None)
+
+
+__all__ = ["LANGUAGES", "queue_email"]

@@ -1,0 +1,91 @@
+"""What the worker runs: outbox delivery, jobs, the minute sweep and the daily reminders.
+
+Huey keeps the queue; the database keeps the truth. A task lost with a killed worker is
+recovered from the rows: the sweep (every minute, and once when a worker starts) delivers what
+is due and restarts jobs whose worker stopped beating.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from huey import crontab
+
+from .engine import huey
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+_app: Flask | None = None
+
+
+def bind(app: Flask) -> None:
+    """The application whose database and settings the tasks use (the worker's own)."""
+    global _app
+    _app = app
+
+
+def _context() -> AbstractContextManager:
+    if _app is None:
+        raise RuntimeError("the worker tasks run inside `flask worker` (no application bound)")
+    return _app.app_context()
+
+
+@huey.task(name="deliver")
+def deliver() -> int:
+    """Send every outbox message that is due."""
+    from flask import current_app
+
+    from .. import clock
+    from ..extensions import db
+    from .delivery import deliver_due, next_due
+
+    with _context():
+        try:
+            sent = deliver_due(db.session, current_app.config)
+            waiting = next_due(db.session) if current_app.config["MAIL_SERVER"] else None
+        finally:
+            db.session.remove()
+    if waiting is not None:  # a retry or a dead worker's lease ends before the next sweep
+        delay = (waiting - clock.now()).total_seconds()
+        if delay < 60:
+            deliver.schedule(delay=max(delay, 0) + 0.1)
+    return sent
+
+
+@huey.task(name="run_job")
+def run_job(job_id: int) -> None:
+    """Run one job to its end (or to a failure the person can read)."""
+    from ..extensions import db
+    from ..jobs import run
+
+    with _context():
+        try:
+            run(db.session, job_id)
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*"), name="sweep")
+def sweep() -> None:
+    """Every minute: deliver what is due, restart abandoned jobs, remove expired results."""
+    from ..extensions import db
+    from ..jobs import remove_expired, stale_jobs
+
+    deliver.call_local()
+    with _context():
+        try:
+            for job_id in stale_jobs(db.session):
+                run_job(job_id)
+            remove_expired(db.session)
+        finally:
+            db.session.remove()
+
+
+@huey.on_startup(name="resume")
+def resume() -> None:
+    """A (re)started worker first takes up what a killed one left."""
+    sweep.call_local()
