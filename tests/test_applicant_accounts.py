@@ -3,8 +3,10 @@ password; no enumeration; staff and applicant sessions kept apart."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
@@ -158,3 +160,34 @@ def test_failed_sign_ins_are_limited_per_account_from_any_address(tmp_path):
             )
             codes.append(response.status_code)
         assert codes == [200] * 5 + [429]
+
+
+# --- the real messages: received over SMTP on loopback, links followed -----------------------
+
+
+def _link(message) -> str:
+    """The portal link in a received message's text part, as a path."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    url = re.search(r"https?://\S+/asesi/\S+", text).group(0)
+    return urlparse(url).path
+
+
+def test_the_confirmation_and_reset_links_arrive_by_e_mail_and_work(client, mailbox):
+    register(client, email="surel@example.org")
+    (confirmation,) = mailbox.wait_for(1)
+    assert confirmation["To"] == "surel@example.org"
+    assert client.get(_link(confirmation)).headers["Location"] == "/asesi/masuk"
+    assert sign_in(client, "surel@example.org", NEW_PASSWORD).headers["Location"] == "/asesi/"
+
+    other = "sandi-lain-yang-panjang"
+    post(client, "/asesi/lupa-sandi", "/asesi/lupa-sandi", email="surel@example.org")
+    reset_message = mailbox.wait_for(2)[1]
+    link = _link(reset_message)
+    post(client, link, link, password=other, repeat=other)
+    assert sign_in(client, "surel@example.org", other).headers["Location"] == "/asesi/"
+
+    register(client, email="surel@example.org")  # again: the owner is told, nobody else
+    notice = mailbox.wait_for(3)[2]
+    assert notice["To"] == "surel@example.org"
+    assert "/asesi/lupa-sandi" in _link(notice)
+    assert len(mailbox.settle()) == 3

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -25,6 +25,7 @@ from ..rules.applicant_steps import next_step
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CodeKind
 from ..rules.workflow import Refusal
 from ..security import limiter
+from ..transactions import begin_write, writing
 from ..uploads import UploadRefused, discard, store_upload
 from . import mail
 from .accounts import (
@@ -101,6 +102,7 @@ def register() -> Any:
         else:
             password_hash = hash_password(form.password.data)  # hashed either way: same timing
             email = form.email.data.lower()
+            begin_write(db.session)
             taken = db.session.scalar(
                 select(ApplicantAccount).where(
                     (ApplicantAccount.email == email) | (ApplicantAccount.nik == form.nik.data)
@@ -133,8 +135,12 @@ def confirm(token: str) -> Any:
         flash(gettext("The link is not valid or has expired. Ask for a new one."), "error")
         return redirect(url_for("asesi.resend"))
     if account.confirmed_at is None:
-        account.confirmed_at = clock.now()
-        db.session.commit()
+        with writing(db.session):
+            db.session.execute(
+                update(ApplicantAccount)
+                .where(ApplicantAccount.id == account.id, ApplicantAccount.confirmed_at.is_(None))
+                .values(confirmed_at=clock.now())
+            )
     flash(gettext("Your e-mail address is confirmed. You can sign in now."), "success")
     return redirect(url_for("asesi.sign_in"))
 
@@ -145,10 +151,11 @@ def resend() -> Any:
     """Send a new confirmation link (the same answer for any address)."""
     form = EmailForm()
     if form.validate_on_submit():
+        begin_write(db.session)
         account = _by_email(form.email.data)
         if account is not None and account.confirmed_at is None:
             mail.confirmation(account, make_token(CONFIRM, account))
-            db.session.commit()
+        db.session.commit()
         return render_template("applicant/sent.html")
     return render_template("applicant/email_form.html", form=form, purpose="resend")
 
@@ -198,10 +205,11 @@ def forgot() -> Any:
     """Send a password-reset link (the same answer for any address)."""
     form = EmailForm()
     if form.validate_on_submit():
+        begin_write(db.session)
         account = _by_email(form.email.data)
         if account is not None:
             mail.password_reset(account, make_token(RESET, account))
-            db.session.commit()
+        db.session.commit()
         return render_template("applicant/sent.html")
     return render_template("applicant/email_form.html", form=form, purpose="forgot")
 
@@ -222,10 +230,17 @@ def reset(token: str) -> Any:
         elif form.password.data != form.repeat.data:
             form.repeat.errors.append(gettext("The two passwords differ."))
         else:
-            account.password_hash = hash_password(form.password.data)
-            if account.confirmed_at is None:  # the link came to this address: it is confirmed
-                account.confirmed_at = clock.now()
-            db.session.commit()
+            new_hash = hash_password(form.password.data)
+            with writing(db.session):
+                db.session.execute(
+                    update(ApplicantAccount)
+                    .where(ApplicantAccount.id == account.id)
+                    .values(
+                        password_hash=new_hash,
+                        # the link came to this address: it is confirmed too
+                        confirmed_at=account.confirmed_at or clock.now(),
+                    )
+                )
             end_session()
             flash(gettext("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("asesi.sign_in"))
