@@ -130,3 +130,64 @@ class UploadForm(FlaskForm):
         validators=[InputRequired()],
     )
     file = FileField(_l("File"), validators=[FileRequired()])
+
+
+VERDICTS = [("K", _l("K: I am competent")), ("BK", _l("BK: not yet competent"))]
+
+
+def self_assessment_form(units: list) -> FlaskForm:
+    """FR.APL.02 for a case: a K/BK and the evidence relied on, per unit, filled from the record."""
+
+    class SelfAssessmentForm(FlaskForm):
+        pass
+
+    defaults: dict[str, str | None] = {}
+    for cu in units:
+        setattr(
+            SelfAssessmentForm,
+            f"verdict_{cu.unit_id}",
+            RadioField(cu.unit.code, choices=VERDICTS, validators=[InputRequired()]),
+        )
+        setattr(
+            SelfAssessmentForm,
+            f"evidence_{cu.unit_id}",
+            TextAreaField(_l("Evidence you rely on"), validators=[Optional(), Length(max=2000)]),
+        )
+        defaults[f"verdict_{cu.unit_id}"] = cu.self_assessment
+        defaults[f"evidence_{cu.unit_id}"] = cu.self_evidence
+    return SelfAssessmentForm(**defaults)
+
+
+def self_assessment_answers(form: FlaskForm, units: list) -> dict[int, dict[str, str | None]]:
+    """The workflow's `units` input: verdict and evidence per unit id."""
+    return {
+        cu.unit_id: {
+            "verdict": form[f"verdict_{cu.unit_id}"].data,
+            "evidence": (form[f"evidence_{cu.unit_id}"].data or "").strip() or None,
+        }
+        for cu in units
+    }
+
+
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+
+
+class AppealForm(FlaskForm):
+    """FR.AK.04: the three questions and the reason."""
+
+    process_explained = RadioField(
+        _l("Was the appeal process explained to you?"), choices=YES_NO, validators=[InputRequired()]
+    )
+    discussed_with_assessor = RadioField(
+        _l("Did you discuss the assessment result with the asesor?"),
+        choices=YES_NO,
+        validators=[InputRequired()],
+    )
+    involved_others = RadioField(
+        _l("Do you want to involve another person in the appeal?"),
+        choices=YES_NO,
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(
+        _l("Reason for the appeal"), validators=[DataRequired(), Length(max=2000)]
+    )

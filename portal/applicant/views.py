@@ -9,21 +9,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..attachments import send_stored
-from ..casework import Settings, online
+from ..casework import Settings, apply, online
+from ..documents import paperwork
+from ..documents.bulk import certificate_filename
+from ..documents.certificate import CertificateSettings, render_certificate
+from ..documents.loading import load_certificates
+from ..documents.pdf import safe_filename
 from ..extensions import db
 from ..i18n import translate
 from ..models import ApplicantAccount, Attachment, BnspCode, Case, Schedule
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.applicant_steps import next_step
-from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CodeKind
-from ..rules.workflow import Refusal
+from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
+from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter
 from ..transactions import begin_write, writing
 from ..uploads import UploadRefused, discard, store_upload
@@ -43,6 +58,7 @@ from .accounts import (
     sign_out as end_session,
 )
 from .forms import (
+    AppealForm,
     DraftForm,
     EmailForm,
     NewPasswordForm,
@@ -50,6 +66,8 @@ from .forms import (
     RegisterForm,
     SignInForm,
     UploadForm,
+    self_assessment_answers,
+    self_assessment_form,
 )
 
 bp = Blueprint("asesi", __name__, url_prefix="/asesi")
@@ -367,6 +385,7 @@ def application(case_id: int) -> Any:
         attachments=attachments,
         editable=editable,
         step=next_step(case.status),
+        badge_statuses=BADGE_STATUSES,
     )
 
 
@@ -422,3 +441,106 @@ def attachment(attachment_id: int) -> Any:
         abort(404)
     _own(found.case_id)
     return send_stored(found)
+
+
+# --- documents: badge and certificate --------------------------------------------------------
+
+# The badge is handed out once the assessment is planned (seed 2.7).
+BADGE_STATUSES = frozenset(
+    {
+        CaseStatus.READY_FOR_ASSESSMENT,
+        CaseStatus.ASSESSED,
+        CaseStatus.COMPETENT,
+        CaseStatus.NOT_YET_COMPETENT,
+        CaseStatus.CERTIFIED,
+        CaseStatus.APPEALED,
+    }
+)
+
+
+def _pdf_download(pdf: bytes, filename: str) -> Response:
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_filename(filename, ".pdf")}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.get("/permohonan/<int:case_id>/kartu-peserta.pdf")
+@account_required
+def badge(case_id: int) -> Any:
+    """The applicant's badge (kartu peserta) once the assessment is planned."""
+    case = _own(case_id)
+    document = paperwork.case_badge(case) if case.status in BADGE_STATUSES else None
+    if document is None:
+        abort(404)
+    return _pdf_download(document.pdf, document.filename)
+
+
+@bp.get("/permohonan/<int:case_id>/sertifikat.pdf")
+@account_required
+def certificate(case_id: int) -> Any:
+    """The certificate of the applicant's certified application."""
+    case = _own(case_id)
+    if case.certificate is None:
+        abort(404)
+    data = load_certificates(db.session, [case.certificate.id])[0]
+    pdf = render_certificate(data, CertificateSettings.from_config(current_app.config))
+    return _pdf_download(pdf, certificate_filename(data.number))
+
+
+# --- FR.APL.02 and FR.AK.04 ------------------------------------------------------------------
+
+
+def _act(case_id: int, action: Action, inputs: dict[str, Any], done: str) -> Any:
+    """Apply one workflow action with the applicant as the actor; its refusal is shown."""
+    back = url_for("asesi.application", case_id=case_id)
+    outcome = apply(db.session, action, [case_id], current_account(), inputs, current_app.config)
+    if outcome.skipped:
+        flash(translate(outcome.skipped[0][2]), "error")
+        return None
+    flash(done, "success")
+    return redirect(back)
+
+
+@bp.route("/permohonan/<int:case_id>/asesmen-mandiri", methods=["GET", "POST"])
+@account_required
+def self_assessment(case_id: int) -> Any:
+    """FR.APL.02: K or BK per unit, with the evidence relied on."""
+    case = _own(case_id)
+    if case.status != CaseStatus.VERIFIED:
+        abort(404)
+    form = self_assessment_form(case.units)
+    if form.validate_on_submit():
+        answers = self_assessment_answers(form, case.units)
+        done = _act(
+            case.id,
+            Action.RECORD_SELF_ASSESSMENT,
+            {"units": answers},
+            gettext("Your self-assessment is recorded."),
+        )
+        if done is not None:
+            return done
+    return render_template("applicant/self_assessment.html", case=case, form=form)
+
+
+@bp.route("/permohonan/<int:case_id>/banding", methods=["GET", "POST"])
+@account_required
+def appeal(case_id: int) -> Any:
+    """FR.AK.04: appeal a BK decision within the appeal window."""
+    case = _own(case_id)
+    if case.status != CaseStatus.NOT_YET_COMPETENT:
+        abort(404)
+    form = AppealForm()
+    if form.validate_on_submit():
+        inputs = {
+            "reason": form.reason.data.strip(),
+            **{q: form[q].data == "yes" for q in APPEAL_QUESTIONS},
+        }
+        done = _act(case.id, Action.APPEAL, inputs, gettext("Your appeal is recorded."))
+        if done is not None:
+            return done
+    return render_template("applicant/appeal.html", case=case, form=form)
