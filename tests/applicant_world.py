@@ -110,3 +110,25 @@ def browser(app) -> FlaskClient:
     with client.session_transaction() as session:
         session["lang"] = "en"
     return client
+
+
+def make_certificate(case, *, issued_on: date, expires_on: date, number: str = "00001/TEST"):
+    """A certificate of a case (set-up: issuing is tested with the workflow)."""
+    from portal.models import Certificate
+
+    certificate = Certificate(
+        number=number,
+        series="TEST",
+        seq=int(number.split("/")[0]),
+        verify_code=f"code{number.split('/')[0]}",
+        case_id=case.id,
+        applicant_id=case.applicant_id,
+        scheme_id=case.scheme_id,
+        holder_name="Holder",
+        issued_on=issued_on,
+        expires_on=expires_on,
+        next_surveillance_due=issued_on + timedelta(days=365),
+    )
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate

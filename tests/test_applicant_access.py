@@ -18,6 +18,7 @@ from tests.applicant_world import (
     browser,
     fill_profile,
     make_account,
+    make_certificate,
     make_schedule,
     post,
     sign_in,
@@ -46,7 +47,12 @@ def world(app, catalogue):
     make_account("lain@example.org")
     sign_in(other, "lain@example.org")
     fill_profile(other)
+    case = db.session.get(Case, case_id)
+    certificate = make_certificate(
+        case, issued_on=date.today() - timedelta(1000), expires_on=date.today() + timedelta(60)
+    )
     return {
+        "certificate_id": certificate.id,
         "owner": owner,
         "other": other,
         "case_id": case_id,
@@ -76,6 +82,7 @@ def probes(app, world) -> list[tuple[str, str, str]]:
         "case_id": world["case_id"],
         "attachment_id": world["attachment_id"],
         "schedule_id": world["schedule_id"],
+        "certificate_id": world["certificate_id"],
         "token": "not-a-valid-token",
     }
     found = []

@@ -18,6 +18,7 @@ from tests.applicant_world import (
     browser,
     fill_profile,
     make_account,
+    make_certificate,
     make_schedule,
     post,
     sign_in,
@@ -172,3 +173,50 @@ def test_an_appeal_after_the_window_is_refused(app, client, submitted):
     assert "The appeal window closed on" in page.get_data(as_text=True)
     db.session.refresh(submitted)
     assert submitted.status == "not_yet_competent"
+
+
+def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, submitted):
+    from portal.models import SurveillanceReport
+
+    _set(submitted, status="certified")
+    today = date.today()
+    cert = make_certificate(
+        submitted, issued_on=today - timedelta(days=400), expires_on=today + timedelta(days=700)
+    )
+    pdf = client.get(f"/asesi/permohonan/{submitted.id}/sertifikat.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    home = client.get("/asesi/").get_data(as_text=True)
+    assert "Your yearly surveillance report is due." in home
+    assert "recertify-button" not in home  # expires beyond the horizon
+
+    url = f"/asesi/sertifikat/{cert.id}/surveilan"
+    post(client, url, url, placement="Perpustakaan Daerah", duties="Layanan", job_fit="sesuai")
+    report = db.session.scalar(select(SurveillanceReport))
+    assert (report.certificate_id, report.placement, report.recorded_by_id) == (
+        cert.id,
+        "Perpustakaan Daerah",
+        None,
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record_surveillance"))
+    assert event.account_id is not None and event.user_id is None
+
+
+def test_the_holder_asks_for_re_certification_within_the_horizon(client, submitted):
+    _set(submitted, status="certified")
+    today = date.today()
+    cert = make_certificate(
+        submitted, issued_on=today - timedelta(days=1000), expires_on=today + timedelta(days=60)
+    )
+    assert "recertify-button" in client.get("/asesi/").get_data(as_text=True)
+    response = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    new = db.session.get(Case, new_id)
+    assert (new.status, new.purpose, new.previous_certificate_id, new.online) == (
+        "draft",
+        "sertifikasi_ulang",
+        cert.id,
+        True,
+    )
+    again = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
+    assert again.headers["Location"] == "/asesi/"
+    assert "A re-certification is already under way" in client.get("/asesi/").get_data(as_text=True)

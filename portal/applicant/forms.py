@@ -21,9 +21,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
+    JOB_FIT_LABELS,
     PURPOSE_LABELS,
     AttachmentKind,
     Education,
+    JobFit,
     Purpose,
 )
 from ..validators import EmailAddress, Nik, Phone
@@ -190,4 +192,19 @@ class AppealForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Reason for the appeal"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class SurveillanceForm(FlaskForm):
+    """A holder's yearly report on their placement (seed 2.11)."""
+
+    placement = StringField(_l("Where you work now"), validators=[DataRequired(), Length(max=300)])
+    duties = TextAreaField(_l("Your duties"), validators=[DataRequired(), Length(max=2000)])
+    job_fit = RadioField(
+        _l("How well does the certificate fit your job?"),
+        choices=[(f.value, _l(JOB_FIT_LABELS[f])) for f in JobFit],
+        validators=[InputRequired()],
+    )
+    evidence = TextAreaField(
+        _l("Evidence (e.g. an assignment letter)"), validators=[Optional(), Length(max=2000)]
     )

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..attachments import send_stored
-from ..casework import Settings, apply, online
+from ..casework import Settings, apply, online, record_surveillance, start_recertification
 from ..documents import paperwork
 from ..documents.bulk import certificate_filename
 from ..documents.certificate import CertificateSettings, render_certificate
@@ -34,9 +34,10 @@ from ..documents.loading import load_certificates
 from ..documents.pdf import safe_filename
 from ..extensions import db
 from ..i18n import translate
-from ..models import ApplicantAccount, Attachment, BnspCode, Case, Schedule
+from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.applicant_steps import next_step
+from ..rules.certificates import recertification_horizon
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter
@@ -65,6 +66,7 @@ from .forms import (
     ProfileForm,
     RegisterForm,
     SignInForm,
+    SurveillanceForm,
     UploadForm,
     self_assessment_answers,
     self_assessment_form,
@@ -287,7 +289,24 @@ def home() -> Any:
             .where(Case.applicant_id == account.applicant_id)
             .order_by(Case.id.desc())
         ).all()
-    return render_template("applicant/home.html", account=account, cases=cases, step=next_step)
+    certificates = []
+    if account.applicant_id is not None:
+        certificates = db.session.scalars(
+            select(Certificate)
+            .options(selectinload(Certificate.scheme))
+            .where(Certificate.applicant_id == account.applicant_id)
+            .order_by(Certificate.issued_on.desc())
+        ).all()
+    settings = _settings()
+    return render_template(
+        "applicant/home.html",
+        account=account,
+        cases=cases,
+        step=next_step,
+        certificates=certificates,
+        today=settings.today,
+        horizon=recertification_horizon(settings.today, settings.horizon_months),
+    )
 
 
 def _code_choices(kind: CodeKind) -> list[tuple[str, str]]:
@@ -544,3 +563,56 @@ def appeal(case_id: int) -> Any:
         if done is not None:
             return done
     return render_template("applicant/appeal.html", case=case, form=form)
+
+
+# --- after the certificate: surveillance (seed 2.11) and re-certification (2.12) --------------
+
+
+def _own_certificate(certificate_id: int) -> Certificate:
+    """The signed-in holder's certificate, else 404."""
+    account = current_account()
+    found = db.session.get(Certificate, certificate_id)
+    if found is None or account.applicant_id is None or found.applicant_id != account.applicant_id:
+        abort(404)
+    return found
+
+
+@bp.route("/sertifikat/<int:certificate_id>/surveilan", methods=["GET", "POST"])
+@account_required
+def surveillance(certificate_id: int) -> Any:
+    """The holder reports on their placement and duties; staff see it in the worklist."""
+    certificate = _own_certificate(certificate_id)
+    form = SurveillanceForm()
+    if form.validate_on_submit():
+        try:
+            record_surveillance(
+                db.session,
+                certificate,
+                current_account(),
+                placement=form.placement.data.strip(),
+                duties=form.duties.data.strip(),
+                job_fit=form.job_fit.data,
+                evidence=(form.evidence.data or "").strip() or None,
+                settings=current_app.config,
+            )
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+        else:
+            flash(gettext("Your surveillance report is recorded."), "success")
+            return redirect(url_for("asesi.home"))
+    return render_template("applicant/surveillance.html", certificate=certificate, form=form)
+
+
+@bp.post("/sertifikat/<int:certificate_id>/sertifikasi-ulang")
+@account_required
+def recertify(certificate_id: int) -> Any:
+    """Ask for re-certification: a new application, linked to the certificate, pre-filled."""
+    certificate = _own_certificate(certificate_id)
+    try:
+        case = start_recertification(db.session, certificate, current_account(), current_app.config)
+    except Refusal as refusal:
+        return _refused(refusal, url_for("asesi.home"))
+    flash(
+        gettext("Your re-certification application is started. Complete and submit it."), "success"
+    )
+    return redirect(url_for("asesi.application", case_id=case.id))
