@@ -29,7 +29,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     finalise(app.config)
 
-    from . import admin_views, attachments, auth, cli, database, documents, i18n, public, security
+    from . import (
+        admin_views,
+        applicant,
+        attachments,
+        auth,
+        cli,
+        database,
+        documents,
+        i18n,
+        public,
+        security,
+    )
     from .worker import cli as worker_cli
 
     database.init_app(app)
@@ -37,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     public.init_app(app)
+    applicant.init_app(app)
     attachments.init_app(app)
     documents.init_app(app)
     admin_views.init_app(app)

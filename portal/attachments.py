@@ -174,7 +174,7 @@ def _store(upload: Any) -> StoredFile:
     return store_upload(upload, _upload_dir(), current_app.config["MAX_UPLOAD_BYTES"])
 
 
-def _send_stored(record: Attachment | PublicDocument) -> Any:
+def send_stored(record: Attachment | PublicDocument) -> Any:
     """Serve a stored file as a download with its recorded type, never rendered by the browser."""
     try:
         path = stored_path(_upload_dir(), record.stored_name)
@@ -318,7 +318,7 @@ def _visible_attachment(attachment_id: int) -> Attachment:
 def download(attachment_id: int) -> Any:
     """Serve an attachment to staff who may see its case."""
     _require(can_read("attachment", current_user.roles))
-    return _send_stored(_visible_attachment(attachment_id))
+    return send_stored(_visible_attachment(attachment_id))
 
 
 # --- public documents ------------------------------------------------------------------------
@@ -373,7 +373,7 @@ def public_document(document_id: int) -> Any:
     )
     if document is None:
         abort(404)
-    return _send_stored(document)
+    return send_stored(document)
 
 
 def init_app(app: Flask) -> None:

@@ -78,6 +78,7 @@ def create_user(
 @with_appcontext
 def setup_demo(cases: int) -> None:
     """Upgrade the schema; on an empty database load reference and demo data; print the logins."""
+    from .applicant.demo import demo_accounts, seed_demo_accounts
     from .cli_data import run_seed_demo
     from .demo import DEMO_PASSWORD, DEMO_USERS
     from .reference import load_reference
@@ -88,9 +89,13 @@ def setup_demo(cases: int) -> None:
         load_reference(db.session)
         db.session.commit()
         run_seed_demo(cases)
+    seed_demo_accounts(db.session, hash_password(DEMO_PASSWORD))
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role in DEMO_USERS:
         click.echo(f"  {username:<14} {role}")
+    click.echo("\nDemo applicants (sign in at http://127.0.0.1:5000/asesi/masuk):")
+    for email, stage in demo_accounts(db.session):
+        click.echo(f"  {email:<40} {stage}")
     click.echo("\nOpen http://127.0.0.1:5000/login\n")
 
 

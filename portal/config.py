@@ -59,6 +59,10 @@ class Config:
     APPEAL_WINDOW_DAYS = _int("APPEAL_WINDOW_DAYS", 14)
     RECERTIFICATION_HORIZON_MONTHS = _int("RECERTIFICATION_HORIZON_MONTHS", 6)
     LSP_MEETING_QUORUM = _int("LSP_MEETING_QUORUM", 3)
+    # Applicant accounts: how long a confirmation and a password-reset link stay valid.
+    APPLICANT_CONFIRM_HOURS = _int("APPLICANT_CONFIRM_HOURS", 48)
+    APPLICANT_RESET_HOURS = _int("APPLICANT_RESET_HOURS", 2)
+    APPLICANT_RATE_LIMIT = os.environ.get("APPLICANT_RATE_LIMIT", "10/minute")
 
     # E-mail through SMTP. With no MAIL_SERVER the worker keeps the messages in the outbox
     # (readable in the admin) and sends nothing.

@@ -867,6 +867,7 @@ class _CaseRows:
                 "trainer_user_id": None,
                 "purpose": Purpose.CERTIFICATION.value,
                 "status": plan.status.value,
+                "online": False,
                 "declaration_signed": signed,
                 "declaration_name": applicant["full_name"] if signed else None,
                 "declaration_date": (submitted or plan.created) if signed else None,

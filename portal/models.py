@@ -521,6 +521,34 @@ class Applicant(Model):
         return f"{self.full_name} ({self.nik})"
 
 
+class ApplicantAccount(Model):
+    """An applicant's own sign-in to the applicant portal (never a staff user).
+
+    Usable once `confirmed_at` is set by the signed link sent to `email`. `applicant_id` links the
+    FR.APL.01 record: made from the account's profile, or an earlier record linked only through a
+    proof the person controls (never by NIK alone). One account per NIK and per e-mail address.
+    """
+
+    __tablename__ = "applicant_account"
+    __table_args__ = (CheckConstraint("length(nik) = 16", name="account_nik_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    confirmed_at: Mapped[datetime | None] = mapped_column(TS)
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), unique=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+    applicant: Mapped[Applicant | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class DecisionMeeting(Model):
     """A certification decision meeting (rapat keputusan, seed 2.8–2.9)."""
 
@@ -589,6 +617,7 @@ class Case(Model):
     purpose: Mapped[str] = mapped_column(String(20), default=Purpose.CERTIFICATION.value)
     status: Mapped[str] = mapped_column(String(24), default=CaseStatus.DRAFT.value)
 
+    online: Mapped[bool] = mapped_column(default=False)  # submitted by the applicant online
     # FR.APL.01 declaration
     declaration_signed: Mapped[bool] = mapped_column(default=False)
     declaration_name: Mapped[str | None] = mapped_column(String(200))
@@ -716,6 +745,7 @@ class Attachment(StoredFileMixin, Model):
     verdict_note: Mapped[str | None] = mapped_column(String(500))
     uploaded_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("applicant_account.id"))
 
     case: Mapped[Case] = relationship(back_populates="attachments")
 
@@ -860,6 +890,8 @@ class AuditEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # the applicant who acted from the applicant portal (then user_id is empty)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("applicant_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
@@ -872,6 +904,7 @@ class AuditEvent(Model):
     changes: Mapped[dict | None] = mapped_column(JSON)  # field → [old, new], or "changed"
 
     user: Mapped[User | None] = relationship()
+    account: Mapped[ApplicantAccount | None] = relationship()
     case: Mapped[Case | None] = relationship()
     certificate: Mapped[Certificate | None] = relationship()
 

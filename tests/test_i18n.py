@@ -227,7 +227,17 @@ def english_on(html: str, everything: bool = True) -> list[str]:
 # --- the walk ---------------------------------------------------------------------------------
 
 
-PUBLIC_PAGES = ["/login", "/jadwal", "/verifikasi", "/verifikasi?nomor=TIDAK-ADA", "/tidak-ada"]
+PUBLIC_PAGES = [
+    "/login",
+    "/jadwal",
+    "/verifikasi",
+    "/verifikasi?nomor=TIDAK-ADA",
+    "/tidak-ada",
+    "/asesi/daftar",
+    "/asesi/masuk",
+    "/asesi/lupa-sandi",
+    "/asesi/konfirmasi-ulang",
+]
 
 
 PERIOD_PAGES = {"documents.register"}
@@ -245,6 +255,7 @@ def _pages(app) -> list[str]:
         if "GET" in rule.methods
         and not rule.arguments
         and not rule.rule.startswith("/admin/")
+        and not rule.endpoint.startswith("asesi.")  # the applicant's pages: walked as one
         and rule.endpoint not in DOWNLOADS
     ]
     with app.test_request_context():
@@ -353,6 +364,21 @@ def test_no_english_on_any_page_in_indonesian(app, admin_client):
     }
     report = {"pages that do not open": failed, "English left in id": english}
     assert not failed and not english, pformat(report, width=100)
+
+
+def test_no_english_on_the_applicants_pages_in_indonesian(app, catalogue):
+    from tests.applicant_world import fill_profile, make_account, make_schedule, post, sign_in
+
+    applicant = app.test_client()
+    make_account("asesi@example.org")
+    sign_in(applicant, "asesi@example.org")
+    fill_profile(applicant)
+    schedule = make_schedule(catalogue)
+    page = f"/asesi/jadwal/{schedule.id}"
+    case_page = post(applicant, page, page).headers["Location"]
+    pages, failed = _walk(applicant, ["/asesi/", "/asesi/profil", page, case_page, "/jadwal"])
+    english = {url: found for url, html in pages.items() if (found := english_on(html))}
+    assert not failed and not english, pformat({"failed": failed, "English": english})
 
 
 def test_the_same_walk_in_english_works_and_is_english(app, admin_client):

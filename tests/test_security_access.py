@@ -39,6 +39,17 @@ PUBLIC = {
     "admin.static",
 }
 ANY_STAFF = {"admin.index", "jobs.index", "jobs.show", "jobs.download"}
+# The applicant portal: its account pages are open to anyone; the rest needs an applicant's
+# session (anonymous visitors are sent to its sign-in page, staff are refused: tested with
+# applicants themselves in test_applicant_access.py).
+APPLICANT_OPEN = {
+    "asesi.register",
+    "asesi.sign_in",
+    "asesi.confirm",
+    "asesi.resend",
+    "asesi.forgot",
+    "asesi.reset",
+}
 READ, WRITE = "read", "write"
 # Routes outside Flask-Admin: the screen whose access they follow, and what they need of it.
 PLAIN = {
@@ -139,8 +150,10 @@ def admin_allows(view: BaseModelView, name: str, role: Role, action: str | None)
 
 def expected(app, endpoint: str, role: Role | None, action: str | None) -> str:
     """`open`, `login` (anonymous sent to log in) or `denied` (403), from the tables."""
-    if endpoint in PUBLIC:
+    if endpoint in PUBLIC | APPLICANT_OPEN:
         return "open"
+    if endpoint.startswith("asesi."):
+        return "applicant_login" if role is None else "denied"
     if role is None or endpoint == "auth.logout":  # logging out ends on the login page too
         return "login"
     if endpoint in ANY_STAFF:
@@ -169,6 +182,8 @@ def outcome(response) -> str:
     location = urlparse(response.headers.get("Location", "")).path
     if response.status_code in (301, 302, 303) and location == "/login":
         return "login"
+    if response.status_code in (301, 302, 303) and location == "/asesi/masuk":
+        return "applicant_login"
     return "open"
 
 
@@ -224,6 +239,7 @@ def _probe(rule, method: str, view, name: str, action: str | None, world: World)
         "code": "id",
         "action": action,
         "filename": STATIC_FILES.get(rule.endpoint),
+        "token": "not-a-valid-token",
     }
     path = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
     query, data = _arguments(rule.endpoint, name, view, row, action)
@@ -298,8 +314,10 @@ def test_every_route_has_an_expectation(world):
     unknown = []
     for rule in world.app.url_map.iter_rules():
         prefix, _, name = rule.endpoint.partition(".")
-        known = rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout"} or (
-            prefix in views and name in ADMIN_ENDPOINTS
+        known = (
+            rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout"}
+            or prefix == "asesi"
+            or (prefix in views and name in ADMIN_ENDPOINTS)
         )
         if not known:
             unknown.append(rule.endpoint)

@@ -111,9 +111,11 @@ def test_the_bulk_action_menu_and_inline_forms_use_data_attributes(world):
 
 
 def _served_templates() -> list[Path]:
-    """Our templates that reach a browser (the PDF ones go to xhtml2pdf only)."""
+    """Our templates that reach a browser (PDF ones go to xhtml2pdf, e-mails to mail clients)."""
     root = PROJECT_DIR / "templates"
-    return [p for p in root.rglob("*.html") if "pdf" not in p.relative_to(root).parts]
+    return [
+        p for p in root.rglob("*.html") if not {"pdf", "email"} & set(p.relative_to(root).parts)
+    ]
 
 
 @pytest.mark.parametrize("path", _served_templates(), ids=lambda p: p.name)

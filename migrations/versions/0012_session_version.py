@@ -1,14 +1,14 @@
 """A session version per user: raised to end every session and remember cookie (issue 12)
 
 Revision ID: 0012_session_version
-Revises: 0018_signed_certificate
+Revises: 0011_audit_records
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_session_version"
-down_revision = "0018_signed_certificate"
+down_revision = "0011_audit_records"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    ApplicantAccount,
     Case,
     CaseUnit,
     User,
@@ -57,7 +58,7 @@ def start_new_application_from(
 def new_case(
     session: Session,
     source: Case,
-    actor: User,
+    actor: User | ApplicantAccount,
     today: date,
     *,
     purpose: Purpose,
@@ -65,12 +66,14 @@ def new_case(
     **links: int,
 ) -> Case:
     """A draft case for the same applicant, scheme and units as `source`, with its audit event."""
+    who = actor_of(actor)
     case = Case(
         reg_number=next_reg_number(session, today),
         applicant_id=source.applicant_id,
         scheme_id=source.scheme_id,
         purpose=purpose.value,
         status=CaseStatus.DRAFT.value,
+        online=who.account_id is not None,
         units=[CaseUnit(unit_id=unit.unit_id) for unit in source.units],
         **links,
     )
@@ -79,7 +82,8 @@ def new_case(
     action, data = event
     write_event(
         session,
-        user_id=actor.id,
+        user_id=who.user_id,
+        account_id=who.account_id,
         action=action,
         case_id=case.id,
         to_status=CaseStatus.DRAFT.value,

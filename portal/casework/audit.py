@@ -32,6 +32,7 @@ def audit_rows(batch: Batch) -> dict[int, dict[str, Any]]:
     common = {
         "at": batch.at,
         "user_id": batch.actor.user_id,
+        "account_id": batch.actor.account_id,
         "action": batch.action.value,
         "certificate_id": None,
         "note": next((batch.inputs[k] for k in _NOTES if batch.inputs.get(k)), None),
@@ -75,9 +76,13 @@ def certificate_audit(at: datetime, user_id: int | None, action: str) -> dict[st
 
 
 def write_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert audit events in the caller's transaction (one INSERT for the lot)."""
+    """Insert audit events in the caller's transaction (one INSERT for the lot).
+
+    A row names a member of staff (`user_id`) or, from the applicant portal, an applicant's
+    account (`account_id`); every row gets both keys so the lot is one executemany.
+    """
     if rows:
-        session.execute(insert(AUDIT), list(rows))
+        session.execute(insert(AUDIT), [{"account_id": None, **row} for row in rows])
 
 
 def write_event(session: Session, **columns: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import (
+    ApplicantAccount,
     Case,
     Certificate,
     SurveillanceReport,
@@ -33,7 +34,7 @@ from ..rules.workflow import (
 from ..transactions import writing
 from .applications import new_case
 from .audit import certificate_audit, write_event, write_events
-from .settings import Outcome, Settings
+from .settings import Outcome, Settings, actor_of
 from .tables import CERT
 
 
@@ -132,7 +133,7 @@ def expire_certificates(session: Session, settings: Mapping[str, Any] | None = N
 def record_surveillance(
     session: Session,
     certificate: Certificate,
-    actor: User,
+    actor: User | ApplicantAccount,
     *,
     placement: str,
     duties: str,
@@ -143,12 +144,16 @@ def record_surveillance(
 ) -> SurveillanceReport:
     """Record the holder's yearly report (seed 2.11) and move the next due date on."""
     today = Settings.of(settings).today
-    if not frozenset(actor.roles) & certs.SURVEILLANCE_ROLES:
+    who = actor_of(actor)
+    if not who.roles & certs.SURVEILLANCE_ROLES:
         raise Refusal(ROLE_REFUSED, action="record_surveillance")
     if job_fit not in set(JobFit):
         raise Refusal(N_("Say how well the placement fits the job."))
     with writing(session):
         cert = session.get(Certificate, certificate.id, with_for_update=True)
+        refusal = certs.holder_refusal(who, cert.applicant_id)
+        if refusal:
+            raise refusal
         current = certs.effective_status(cert.status, cert.expires_on, today)
         if current not in (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED):
             raise Refusal(
@@ -168,7 +173,7 @@ def record_surveillance(
             duties=duties,
             job_fit=job_fit,
             evidence=evidence,
-            recorded_by_id=actor.id,
+            recorded_by_id=who.user_id,
         )
         cert.next_surveillance_due = certs.next_surveillance_due(
             cert.issued_on, interval, cert.expires_on, done + 1
@@ -176,7 +181,8 @@ def record_surveillance(
         session.add(report)
         write_event(
             session,
-            user_id=actor.id,
+            user_id=who.user_id,
+            account_id=who.account_id,
             action="record_surveillance",
             case_id=cert.case_id,
             certificate_id=cert.id,
@@ -189,15 +195,19 @@ def record_surveillance(
 def start_recertification(
     session: Session,
     certificate: Certificate,
-    actor: User,
+    actor: User | ApplicantAccount,
     settings: Mapping[str, Any] | None = None,
 ) -> Case:
     """A new draft case (purpose re-certification) for the holder, linked to the old certificate."""
     conf = Settings.of(settings)
-    if not frozenset(actor.roles) & certs.RECERTIFICATION_ROLES:
+    who = actor_of(actor)
+    if not who.roles & certs.RECERTIFICATION_ROLES:
         raise Refusal(ROLE_REFUSED, action="start_recertification")
     with writing(session):
         cert = session.get(Certificate, certificate.id, with_for_update=True)
+        refusal = certs.holder_refusal(who, cert.applicant_id)
+        if refusal:
+            raise refusal
         under_way = session.scalar(
             select(Case.reg_number).where(
                 Case.previous_certificate_id == cert.id, Case.status.not_in(FINAL_CASE_STATUSES)

@@ -9,10 +9,12 @@ from typing import Any
 
 from .. import clock
 from ..models import (
+    ApplicantAccount,
     User,
 )
 from ..rules import certificates as certs
 from ..rules.workflow import (
+    APPLICANT,
     DEFAULT_APPEAL_WINDOW_DAYS,
     DEFAULT_MEETING_QUORUM,
     Actor,
@@ -52,6 +54,13 @@ class Settings:
         )
 
 
-def actor_of(user: User) -> Actor:
-    """The workflow's view of a member of staff."""
+def actor_of(user: User | ApplicantAccount) -> Actor:
+    """The workflow's view of who acts: a member of staff, or an applicant from their account."""
+    if isinstance(user, ApplicantAccount):
+        return Actor(
+            user_id=None,
+            roles=frozenset({APPLICANT}),
+            account_id=user.id,
+            applicant_id=user.applicant_id,
+        )
     return Actor(user_id=user.id, roles=frozenset(user.roles), assessor_id=user.assessor_id)

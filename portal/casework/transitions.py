@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import (
+    ApplicantAccount,
     User,
 )
 from ..rules.vocabulary import (
@@ -60,7 +61,7 @@ def apply(
     session: Session,
     action: str,
     case_ids: Sequence[int],
-    actor: User,
+    actor: User | ApplicantAccount,
     inputs: Mapping[str, Any],
     settings: Mapping[str, Any] | None = None,
 ) -> Outcome:
@@ -71,6 +72,21 @@ def apply(
     for start in range(0, len(ids), BATCH_SIZE):
         with writing(session):
             _apply_batch(session, act, ids[start : start + BATCH_SIZE], who, inputs, conf, outcome)
+    return outcome
+
+
+def apply_within(
+    session: Session,
+    action: str,
+    case_ids: Sequence[int],
+    actor: User | ApplicantAccount,
+    inputs: Mapping[str, Any],
+    settings: Settings,
+) -> Outcome:
+    """Apply an action in the caller's write transaction (with its other writes, or none)."""
+    outcome = Outcome()
+    ids = list(dict.fromkeys(int(i) for i in case_ids))
+    _apply_batch(session, Action(action), ids, actor_of(actor), inputs, settings, outcome)
     return outcome
 
 

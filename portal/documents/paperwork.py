@@ -109,9 +109,20 @@ def schedule_badges(schedule_id: int, user: User) -> Document | None:
     ).all()
     if not cases:
         return None
+    return _badges(schedule, list(cases), f"tanda-pengenal-{schedule.code}")
+
+
+def case_badge(case: Case) -> Document | None:
+    """The badge (kartu peserta) of one case with a schedule: what the applicant downloads."""
+    if case.schedule is None:
+        return None
+    return _badges(case.schedule, [case], f"kartu-peserta-{case.reg_number}")
+
+
+def _badges(schedule: Schedule, cases: list[Case], filename: str) -> Document:
     photos = {case.id: _photo(case) for case in cases}
     pdf = render_document("pdf/badges.html", schedule=schedule, cases=cases, photos=photos)
-    return Document(f"tanda-pengenal-{schedule.code}", pdf)
+    return Document(filename, pdf)
 
 
 def _photo(case: Case) -> str | None:

@@ -22,7 +22,8 @@ from .. import clock
 from ..extensions import db
 from ..models import Case, Certificate, PublicDocument, Schedule, Scheme, SignedCertificate
 from ..rules.certificates import effective_status
-from ..rules.vocabulary import CaseStatus, CertificateStatus
+from ..rules.schedules import SEATLESS_STATUSES, seats_left
+from ..rules.vocabulary import CertificateStatus
 from .ratelimit import limiter, verify_limit
 
 bp = Blueprint("public", __name__)
@@ -56,16 +57,11 @@ def index() -> Any:
     return redirect(url_for("public.schedules"))
 
 
-def seats_left(quota: int, taken: int) -> int:
-    """Seats still free: the quota less the registered cases, never below zero."""
-    return max(quota - taken, 0)
-
-
 def upcoming_schedules(today: date) -> list[tuple[Schedule, int]]:
     """Published schedules not yet over, each with its seats left, counted in one grouped query."""
     taken = (
         select(Case.schedule_id, func.count(Case.id).label("taken"))
-        .where(Case.schedule_id.is_not(None), Case.status != CaseStatus.WITHDRAWN)
+        .where(Case.schedule_id.is_not(None), Case.status.not_in(SEATLESS_STATUSES))
         .group_by(Case.schedule_id)
         .subquery()
     )

@@ -16,7 +16,7 @@ from string import Formatter
 from typing import Any
 
 from .vocabulary import N_, CertificateStatus, Role
-from .workflow import ROLE_REFUSED, Refusal
+from .workflow import APPLICANT, ROLE_REFUSED, Actor, Refusal
 
 DEFAULT_NUMBER_PATTERN = "{seq:05d}/LSP-PUST/{scheme}/{year}"
 DEFAULT_VALIDITY_MONTHS = 36
@@ -175,7 +175,15 @@ def certificate_change(
 # --- surveillance (seed 2.11) ----------------------------------------------------------------
 
 
-SURVEILLANCE_ROLES = frozenset({Role.SECRETARIAT, Role.CERTIFICATION_HEAD})
+# The holder reports for themselves from the applicant portal; staff record a report on paper.
+SURVEILLANCE_ROLES = frozenset({Role.SECRETARIAT, Role.CERTIFICATION_HEAD, APPLICANT})
+
+
+def holder_refusal(actor: Actor, holder_applicant_id: int) -> Refusal | None:
+    """An applicant acts only on their own certificate (staff are not limited by this)."""
+    if APPLICANT in actor.roles and actor.applicant_id != holder_applicant_id:
+        return Refusal(N_("This certificate is not yours."))
+    return None
 
 
 class SurveillanceState(StrEnum):
@@ -208,7 +216,7 @@ def surveillance_state(
 
 # --- re-certification (seed 2.12) ------------------------------------------------------------
 
-RECERTIFICATION_ROLES = frozenset({Role.CERTIFICATION_HEAD, Role.SECRETARIAT})
+RECERTIFICATION_ROLES = frozenset({Role.CERTIFICATION_HEAD, Role.SECRETARIAT, APPLICANT})
 
 
 def recertification_horizon(

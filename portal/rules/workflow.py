@@ -30,6 +30,9 @@ DEFAULT_MEETING_QUORUM = 3  # of the seed's five officials (LSP_MEETING_QUORUM)
 APPEAL_QUESTIONS = ("process_explained", "discussed_with_assessor", "involved_others")
 ALREADY_DONE = N_("Already done by someone else.")
 ROLE_REFUSED = N_("Your role may not do this: %(action)s.")
+# The applicant acting on their own case from the applicant portal: an actor kind, not a staff
+# role (staff never hold it), named in the rows where the seed says the candidate acts.
+APPLICANT = "applicant"
 
 
 class Action(StrEnum):
@@ -68,11 +71,14 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Actor:
-    """The member of staff acting: their roles, and their assessor record if they are one."""
+    """Who acts: a member of staff (user id, roles, assessor record if they are one) or an
+    applicant from their account (roles `{APPLICANT}`, account id, their applicant record)."""
 
-    user_id: int
+    user_id: int | None
     roles: frozenset[str]
     assessor_id: int | None = None
+    account_id: int | None = None
+    applicant_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,7 @@ class Transition:
     action: Action
     sources: frozenset[CaseStatus]
     to: CaseStatus | Choice | None
-    roles: frozenset[Role]
+    roles: frozenset[str]  # Role values, or APPLICANT
     label: str
     requires: tuple[str, ...] = ()
     who: tuple[Guard, ...] = ()
@@ -316,6 +322,13 @@ def _not_the_assessor(ctx: Context) -> Refusal | None:
     own_record = facts.assessor_id is not None and facts.assessor_id == actor.assessor_id
     if own_user or own_record:
         return Refusal(N_("The assessor of this case cannot take this decision."))
+    return None
+
+
+def _own_case(ctx: Context) -> Refusal | None:
+    """An applicant acts only on their own application (staff are not limited by this guard)."""
+    if APPLICANT in ctx.actor.roles and ctx.actor.applicant_id != ctx.facts.applicant_id:
+        return Refusal(N_("This application is not yours."))
     return None
 
 
@@ -769,6 +782,7 @@ def _write_appeal_decision(ctx: Context) -> Change:
 
 S = CaseStatus
 _SECRETARIAT = frozenset({Role.SECRETARIAT})
+_SECRETARIAT_OR_APPLICANT = frozenset({Role.SECRETARIAT, APPLICANT})
 _ASSESSOR = frozenset({Role.ASSESSOR})
 _CHAIR = frozenset({Role.CHAIR})
 _ASSIGNERS = frozenset({Role.SECRETARIAT, Role.CERTIFICATION_HEAD})
@@ -787,8 +801,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.SUBMIT,
         frozenset({S.DRAFT, S.RETURNED}),
         S.SUBMITTED,
-        _SECRETARIAT,
+        _SECRETARIAT_OR_APPLICANT,
         N_("Submit application (FR.APL.01)"),
+        who=(_own_case,),
         guards=(_has_units, _units_in_scheme, _declaration_signed, _required_attachments),
         reads=_UNITS | _ATTACHMENTS,
     ),
@@ -830,8 +845,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.RECORD_SELF_ASSESSMENT,
         frozenset({S.VERIFIED}),
         S.SELF_ASSESSED,
-        _SECRETARIAT,
+        _SECRETARIAT_OR_APPLICANT,
         N_("Record self-assessment (FR.APL.02)"),
+        who=(_own_case,),
         guards=(_self_assessment_per_unit,),
         reads=_UNITS,
         effect=_write_self_assessment,
@@ -911,8 +927,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.APPEAL,
         frozenset({S.NOT_YET_COMPETENT}),
         S.APPEALED,
-        _SECRETARIAT,
+        _SECRETARIAT_OR_APPLICANT,
         N_("Record appeal (FR.AK.04)"),
+        who=(_own_case,),
         requires=("reason", *APPEAL_QUESTIONS),
         guards=(_within_appeal_window,),
     ),

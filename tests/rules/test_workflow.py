@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from portal.rules.vocabulary import CaseStatus, Role
 from portal.rules.workflow import (
     ALREADY_DONE,
+    APPLICANT,
     REASSESSMENT_LIMIT,
     REQUIRED,
     ROLE_REFUSED,
@@ -51,6 +52,9 @@ TRAINER = Actor(5, frozenset({Role.CHAIR}))  # chairs, but trained this applican
 OTHER_ASSESSOR = Actor(6, frozenset({Role.ASSESSOR}), assessor_id=11)
 ADMIN = Actor(7, frozenset({Role.ADMIN}))
 ACTORS = (SECRETARIAT, ASSESSOR, CHAIR, QUALITY, TRAINER, OTHER_ASSESSOR, ADMIN)
+# applicants acting from their accounts: the case's own (applicant 100) and someone else
+OWN_APPLICANT = Actor(None, frozenset({APPLICANT}), account_id=1, applicant_id=100)
+OTHER_APPLICANT = Actor(None, frozenset({APPLICANT}), account_id=2, applicant_id=101)
 
 UNITS = (
     UnitFacts(
@@ -274,6 +278,8 @@ GUARD_CASES = [
     ("_issued_not_in_future", Action.ISSUE, S.COMPETENT, {},
      {"issued_on": TODAY + timedelta(days=1)}, CHAIR,
      "The issue date 2026-03-03 is in the future."),
+    ("_own_case", Action.SUBMIT, S.DRAFT, {}, {}, OTHER_APPLICANT,
+     "This application is not yours."),
     ("_within_appeal_window", Action.APPEAL, S.NOT_YET_COMPETENT,
      {"decided_on": TODAY - timedelta(days=15)}, {}, SECRETARIAT,
      "The appeal window closed on 2026-03-01."),
@@ -298,6 +304,27 @@ def test_every_guard_refuses_with_its_message(
     refusal = check(action, facts(status, **changed), actor, inputs(**given), POLICY)
     assert str(refusal) == message
     assert check(action, facts(status), actor_for(rows(action)[0]), inputs(), POLICY) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        (Action.SUBMIT, S.DRAFT),
+        (Action.SUBMIT, S.RETURNED),
+        (Action.RECORD_SELF_ASSESSMENT, S.VERIFIED),
+        (Action.APPEAL, S.NOT_YET_COMPETENT),
+    ],
+)
+def test_the_applicant_acts_where_the_seed_says_the_candidate_does(action, status):
+    assert check(action, facts(status), OWN_APPLICANT, inputs(), POLICY) is None
+    refusal = check(action, facts(status), OTHER_APPLICANT, inputs(), POLICY)
+    assert str(refusal) == "This application is not yours."
+
+
+def test_the_applicant_does_nothing_that_is_staff_work():
+    mine = [a for a in Action if any(APPLICANT in row.roles for row in rows(a))]
+    assert mine == [Action.SUBMIT, Action.RECORD_SELF_ASSESSMENT, Action.APPEAL]
+    assert available_actions(facts(S.SUBMITTED), OWN_APPLICANT) == []
 
 
 def test_the_guard_table_covers_every_guard():
@@ -567,13 +594,15 @@ def test_the_quorum_is_configurable():
 
 def test_every_role_of_the_transition_table_reaches_the_case_screen():
     """The transition table and the access table agree: a role named in a row can open the
-    case screen, where the action's form lives (standards_head decides appeals)."""
+    case screen, where the action's form lives (standards_head decides appeals). The applicant
+    acts from the applicant portal, never from a staff screen."""
     from portal.rules.access import can_read
+    from portal.rules.workflow import APPLICANT
 
     unreachable = [
-        (row.action.value, role.value)
+        (row.action.value, role)
         for row in TRANSITIONS
-        for role in row.roles
+        for role in row.roles - {APPLICANT}
         if not can_read("case", {role})
     ]
     assert unreachable == []

@@ -1,0 +1,27 @@
+"""A schedule's seats and registration deadline (seed 2.1): who holds a seat, and when an
+application may still take one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .vocabulary import N_, CaseStatus
+from .workflow import Refusal
+
+# A case holds a seat of its schedule once submitted, until it is withdrawn; a draft does not
+# (an abandoned draft must not keep a seat from anyone).
+SEATLESS_STATUSES = frozenset({CaseStatus.DRAFT, CaseStatus.WITHDRAWN})
+
+
+def seats_left(quota: int, taken: int) -> int:
+    """Seats still free: the quota less the seats held, never below zero."""
+    return max(quota - taken, 0)
+
+
+def seat_refusal(*, quota: int, taken: int, deadline: date, today: date) -> Refusal | None:
+    """Why an application may not take a seat of the schedule now, or None when it may."""
+    if today > deadline:
+        return Refusal(N_("Registration for this schedule closed on %(date)s."), date=deadline)
+    if taken >= quota:
+        return Refusal(N_("This schedule is full: all %(quota)s seats are taken."), quota=quota)
+    return None

@@ -1,0 +1,129 @@
+"""The applicant's own door in Chromium, on a phone (390 px) and a desktop (1366 px): register,
+confirm by the link in the e-mail received over SMTP, fill in FR.APL.01, apply for a schedule with
+uploads, be returned by the secretariat in the admin, correct and resubmit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+from portal.worker.delivery import deliver_due
+from tests.mail import _free_port, _Handler
+
+from .helpers import apply_action, log_in, log_out, next_step, open_case, shot, small_pdf, small_png
+from .world import SECRETARIAT, Live, new_nik, unique
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "kopi-tubruk-pagi-hari"
+
+
+@pytest.fixture
+def smtp(live: Live):
+    """A real SMTP server on loopback that the portal's delivery code sends to."""
+    handler = _Handler()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    live.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield handler
+    controller.stop()
+
+
+def deliver(live: Live, handler: _Handler, to: str) -> str:
+    """Run the worker's delivery of what is due, and return the link in the message to `to`."""
+    with live.app.app_context():
+        deliver_due(db.session, live.app.config)
+        db.session.remove()
+    (message,) = [m for m in handler.messages if m["To"] == to]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"https?://\S+/asesi/\S+", text).group(0)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_register_confirm_apply_be_returned_and_resubmit(
+    page: Page, live: Live, smtp: _Handler, width: int
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    name = unique("Asesi Daring")
+    email = f"asesi{width}-{new_nik()[-4:]}@example.org"
+
+    page.goto("/jadwal")
+    page.locator(".apply-button").first.click()  # "Daftar": sign in or register first
+    expect(page).to_have_url(re.compile(r"/asesi/masuk"))
+    page.locator("a[href='/asesi/daftar']").last.click()
+    page.locator("#full_name").fill(name)
+    page.locator("#nik").fill(new_nik())
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    shot(page, f"applicant-register-{width}")
+    page.locator("#register-form button[type=submit]").click()
+    expect(page.locator("#sent-message")).to_be_visible()
+
+    page.goto(deliver(live, smtp, email))
+    expect(page.locator(".alert-success")).to_be_visible()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#sign-in-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/asesi/$"))
+
+    page.goto("/asesi/profil")
+    page.locator("#birth_place").fill("Jakarta")
+    page.locator("#birth_date").fill("2001-01-01")
+    page.locator("#sex-0").check()
+    page.locator("#address").fill("Jl. Salemba Raya No. 28A")
+    page.locator("#phone").fill("0812 3456 7890")
+    page.locator("#education_level").select_option("S1")
+    page.locator("#library_field").check()
+    page.locator("#experience_months").fill("24")
+    shot(page, f"applicant-profile-{width}")
+    page.locator("#profile-form button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    page.goto("/jadwal")
+    page.locator(".apply-button").first.click()
+    page.locator("#start-application").click()
+    expect(page.locator("#draft-form")).to_be_visible()
+    page.locator("#declaration_name").fill(name)
+    page.locator("#draft-form button[type=submit]").click()
+    for kind, filename, mime, content in (
+        ("photo", "foto.png", "image/png", small_png()),
+        ("ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah")),
+    ):
+        page.locator("#upload-form #kind").select_option(kind)
+        page.locator("#upload-form #file").set_input_files(
+            {"name": filename, "mimeType": mime, "buffer": content}
+        )
+        page.locator("#upload-form button[type=submit]").click()
+        expect(page.locator("#attachment-list")).to_contain_text(filename)
+    shot(page, f"applicant-draft-{width}")
+    page.locator("#submit-application").click()
+    expect(page.locator("#application-status")).to_contain_text("Terkirim")
+    reg_number = page.locator("h1 + p").inner_text().strip()
+
+    # the secretariat returns it in the admin
+    staff = page.context.browser.new_context(base_url=live.url, locale="id-ID")
+    admin = staff.new_page()
+    log_in(admin, SECRETARIAT)
+    open_case(admin, reg_number)
+    expect(admin.locator("#case-online")).to_be_visible()
+    next_step(admin, "return")
+    admin.locator("#reason").fill("Ijazah tidak terbaca; unggah ulang.")
+    apply_action(admin)
+    log_out(admin)
+    staff.close()
+
+    page.reload()
+    expect(page.locator("#application-status")).to_contain_text("Dikembalikan")
+    expect(page.locator("#return-reason")).to_contain_text("Ijazah tidak terbaca")
+    page.locator("#upload-form #kind").select_option("ijazah")
+    page.locator("#upload-form #file").set_input_files(
+        {"name": "ijazah-jelas.pdf", "mimeType": "application/pdf", "buffer": small_pdf("Jelas")}
+    )
+    page.locator("#upload-form button[type=submit]").click()
+    page.locator("#submit-application").click()
+    expect(page.locator("#application-status")).to_contain_text("Terkirim")
+    shot(page, f"applicant-resubmitted-{width}")

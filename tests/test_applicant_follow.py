@@ -1,0 +1,222 @@
+"""After submitting: a returned application corrected and resubmitted, FR.APL.02 filled in by
+the applicant, the badge once planned, a BK appealed within the window; the staff's part goes
+through the same service."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.casework import apply
+from portal.extensions import db
+from portal.models import Appeal, Attachment, AuditEvent, Case, CaseUnit
+from tests.applicant_world import (
+    JPEG,
+    PDF,
+    browser,
+    fill_profile,
+    make_account,
+    make_certificate,
+    make_schedule,
+    post,
+    sign_in,
+    upload,
+)
+from tests.conftest import make_user
+
+
+@pytest.fixture
+def client(app):
+    return browser(app)
+
+
+@pytest.fixture
+def submitted(app, client, catalogue) -> Case:
+    """An application the applicant submitted online, and the secretariat."""
+    account = make_account("rina@example.org")
+    sign_in(client, account.email)
+    fill_profile(client)
+    schedule = make_schedule(catalogue)
+    page = f"/asesi/jadwal/{schedule.id}"
+    case_id = int(post(client, page, page).headers["Location"].rsplit("/", 1)[1])
+    page = f"/asesi/permohonan/{case_id}"
+    units = [str(u.id) for u in catalogue["units"]]
+    post(client, page, page, units=units, purpose="sertifikasi", declaration_name="Rina")
+    upload(client, case_id, "photo", JPEG, "foto.jpg")
+    upload(client, case_id, "ijazah", PDF, "ijazah.pdf")
+    post(client, f"/asesi/permohonan/{case_id}/ajukan", page)
+    case = db.session.get(Case, case_id)
+    assert case.status == "submitted"
+    return case
+
+
+def _set(case: Case, **values) -> None:
+    """Test set-up of a later stage (the staff steps in between are tested elsewhere)."""
+    db.session.execute(update(Case).where(Case.id == case.id).values(**values))
+    db.session.commit()
+    db.session.refresh(case)
+
+
+def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
+    secretariat = make_user("sekretariat", "secretariat")
+    outcome = apply(db.session, "return", [submitted.id], secretariat, {"reason": "Ijazah buram"})
+    assert outcome.done == [submitted.id]
+    page = f"/asesi/permohonan/{submitted.id}"
+    shown = client.get(page).get_data(as_text=True)
+    assert "Returned to you for correction" in shown and "Ijazah buram" in shown
+
+    upload(client, submitted.id, "ijazah", PDF + b"% clearer scan\n", "ijazah-jelas.pdf")
+    post(client, f"/asesi/permohonan/{submitted.id}/ajukan", page)
+    db.session.refresh(submitted)
+    assert submitted.status == "submitted"
+    versions = db.session.scalars(
+        select(Attachment.is_current)
+        .where(Attachment.case_id == submitted.id, Attachment.kind == "ijazah")
+        .order_by(Attachment.id)
+    ).all()
+    assert versions == [False, True]  # the old one stays on record
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.case_id == submitted.id).order_by(AuditEvent.id)
+    ).all()
+    assert actions.count("submit") == 2 and "return" in actions
+
+
+def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catalogue):
+    url = f"/asesi/permohonan/{submitted.id}/asesmen-mandiri"
+    assert client.get(url).status_code == 404  # not before the verification
+    _set(submitted, status="verified")
+    first, second = catalogue["units"]
+    post(
+        client,
+        url,
+        url,
+        **{f"verdict_{first.id}": "K", f"verdict_{second.id}": "K"},
+        **{f"evidence_{first.id}": "Sertifikat pelatihan"},
+    )
+    db.session.refresh(submitted)
+    assert submitted.status == "self_assessed"
+    answers = db.session.execute(
+        select(CaseUnit.unit_id, CaseUnit.self_assessment, CaseUnit.self_evidence)
+        .where(CaseUnit.case_id == submitted.id)
+        .order_by(CaseUnit.unit_id)
+    ).all()
+    assert answers == [(first.id, "K", "Sertifikat pelatihan"), (second.id, "K", None)]
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "record_self_assessment")
+    )
+    assert event.account_id is not None and event.user_id is None
+
+
+def test_a_missing_unit_verdict_keeps_what_was_typed(client, submitted, catalogue):
+    _set(submitted, status="verified")
+    url = f"/asesi/permohonan/{submitted.id}/asesmen-mandiri"
+    first = catalogue["units"][0]
+    page = post(client, url, url, **{f"evidence_{first.id}": "Portofolio saya"})
+    assert page.status_code == 200
+    assert "Portofolio saya" in page.get_data(as_text=True)
+    db.session.refresh(submitted)
+    assert submitted.status == "verified"
+
+
+def test_the_badge_once_the_assessment_is_planned(client, submitted, catalogue):
+    url = f"/asesi/permohonan/{submitted.id}/kartu-peserta.pdf"
+    assert client.get(url).status_code == 404
+    _set(
+        submitted,
+        status="ready_for_assessment",
+        assessor_id=catalogue["assessor"].id,
+        assessment_date=date.today() + timedelta(days=30),
+    )
+    page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
+    assert "Assessment planned" in page and "Siti Asesor" in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+
+
+def test_a_bk_applicant_appeals_within_the_window(app, client, submitted):
+    url = f"/asesi/permohonan/{submitted.id}/banding"
+    _set(submitted, status="not_yet_competent", decided_on=date.today())
+    answers = {
+        "process_explained": "yes",
+        "discussed_with_assessor": "no",
+        "involved_others": "no",
+        "reason": "Saya tidak diberi kesempatan menunjukkan portofolio.",
+    }
+    post(client, url, url, **answers)
+    db.session.refresh(submitted)
+    assert submitted.status == "appealed"
+    appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == submitted.id))
+    assert (appeal.process_explained, appeal.discussed_with_assessor) == (True, False)
+    assert "Appeal received" in client.get(f"/asesi/permohonan/{submitted.id}").get_data(
+        as_text=True
+    )
+
+
+def test_an_appeal_after_the_window_is_refused(app, client, submitted):
+    url = f"/asesi/permohonan/{submitted.id}/banding"
+    window = app.config["APPEAL_WINDOW_DAYS"]
+    _set(
+        submitted, status="not_yet_competent", decided_on=date.today() - timedelta(days=window + 1)
+    )
+    page = post(
+        client,
+        url,
+        url,
+        process_explained="yes",
+        discussed_with_assessor="yes",
+        involved_others="no",
+        reason="Terlambat",
+    )
+    assert "The appeal window closed on" in page.get_data(as_text=True)
+    db.session.refresh(submitted)
+    assert submitted.status == "not_yet_competent"
+
+
+def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, submitted):
+    from portal.models import SurveillanceReport
+
+    _set(submitted, status="certified")
+    today = date.today()
+    cert = make_certificate(
+        submitted, issued_on=today - timedelta(days=400), expires_on=today + timedelta(days=700)
+    )
+    pdf = client.get(f"/asesi/permohonan/{submitted.id}/sertifikat.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    home = client.get("/asesi/").get_data(as_text=True)
+    assert "Your yearly surveillance report is due." in home
+    assert "recertify-button" not in home  # expires beyond the horizon
+
+    url = f"/asesi/sertifikat/{cert.id}/surveilan"
+    post(client, url, url, placement="Perpustakaan Daerah", duties="Layanan", job_fit="sesuai")
+    report = db.session.scalar(select(SurveillanceReport))
+    assert (report.certificate_id, report.placement, report.recorded_by_id) == (
+        cert.id,
+        "Perpustakaan Daerah",
+        None,
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record_surveillance"))
+    assert event.account_id is not None and event.user_id is None
+
+
+def test_the_holder_asks_for_re_certification_within_the_horizon(client, submitted):
+    _set(submitted, status="certified")
+    today = date.today()
+    cert = make_certificate(
+        submitted, issued_on=today - timedelta(days=1000), expires_on=today + timedelta(days=60)
+    )
+    assert "recertify-button" in client.get("/asesi/").get_data(as_text=True)
+    response = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    new = db.session.get(Case, new_id)
+    assert (new.status, new.purpose, new.previous_certificate_id, new.online) == (
+        "draft",
+        "sertifikasi_ulang",
+        cert.id,
+        True,
+    )
+    again = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
+    assert again.headers["Location"] == "/asesi/"
+    assert "A re-certification is already under way" in client.get("/asesi/").get_data(as_text=True)
