@@ -7,6 +7,10 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .rules.waiting import parse_targets
+
+CSV_DELIMITERS = (";", ",")
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 
@@ -40,6 +44,8 @@ class Config:
     )
     APPEAL_WINDOW_DAYS = _int("APPEAL_WINDOW_DAYS", 14)
     RECERTIFICATION_HORIZON_MONTHS = _int("RECERTIFICATION_HORIZON_MONTHS", 6)
+    STEP_TARGET_DAYS = os.environ.get("STEP_TARGET_DAYS", "")  # see rules/waiting.parse_targets
+    EXPORT_CSV_DELIMITER = os.environ.get("EXPORT_CSV_DELIMITER", ";")
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -57,7 +63,11 @@ class Config:
 
 
 def finalise(config: dict) -> None:
-    """Fill derived settings and refuse to run without a secret outside demo and tests."""
+    """Fill derived settings and refuse to run without a secret outside demo and tests, or with
+    unreadable step targets or CSV delimiter."""
+    parse_targets(config.get("STEP_TARGET_DAYS"))
+    if config.get("EXPORT_CSV_DELIMITER", ";") not in CSV_DELIMITERS:
+        raise RuntimeError("EXPORT_CSV_DELIMITER must be ';' or ','.")
     if not config.get("SECRET_KEY"):
         if config.get("TESTING"):
             config["SECRET_KEY"] = secrets.token_hex(32)
