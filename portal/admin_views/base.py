@@ -91,7 +91,7 @@ class SecureModelView(ModelView):
     # searchable columns are matched by substring.
     search_prefix_columns: tuple[str, ...] = ()
     # Exports stream every matching row (export.py), so they need no row limit.
-    export_types = ("csv", "xlsx")
+    export_types = ("xlsx", "csv")
     export_labels: dict[str, dict] = {}
     column_type_formatters = admin_type_formatters()
     column_type_formatters_detail = admin_type_formatters(detail=True)

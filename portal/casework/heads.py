@@ -275,6 +275,7 @@ def _surveillance_overdue(
     """Active certificates whose surveillance report is overdue, per scheme."""
     rows = session.execute(
         select(Scheme.title, func.count())
+        .select_from(Certificate)
         .join(Scheme, Scheme.id == Certificate.scheme_id)
         .where(
             _where(
