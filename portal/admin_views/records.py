@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash
+from flask import current_app, flash, request
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
     Appeal,
     AuditEvent,
+    Certificate,
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
@@ -32,7 +33,7 @@ from ..rules.vocabulary import (
     JobFit,
 )
 from ..rules.workflow import Refusal
-from .base import SecureModelView
+from .base import MAX_ID, SecureModelView
 from .fields import badge_formatter, choices, enum_formatter, link_formatter
 
 
@@ -95,6 +96,19 @@ class SurveillanceView(SecureModelView):
         "job_fit": _l("Fit with the job"),
         "evidence": _l("Evidence"),
     }
+
+    def create_form(self, obj: Any = None) -> Any:
+        """The report's form; opened from a certificate ("Catat surveilan"), for that one."""
+        form = super().create_form(obj)
+        wanted = request.args.get("certificate", "")
+        if (
+            request.method == "GET"
+            and wanted.isascii()
+            and wanted.isdigit()
+            and int(wanted) <= MAX_ID
+        ):
+            form.certificate.data = db.session.get(Certificate, int(wanted))
+        return form
 
     def create_model(self, form: Any) -> Any:
         """Record the report through the service; a refusal is shown beside the form."""
