@@ -153,8 +153,15 @@ class AppealView(SecureModelView):
         "filed_on": _l("Filed on"),
         "status": _l("Status"),
         "decided_on": _l("Decided on"),
+        "decided_by": _l("Decided by"),
         "reason": _l("Reason"),
         "decision_reason": _l("Reason of the decision"),
+        # FR.AK.04's questions, as the appeal form asks them
+        "process_explained": _l("Was the appeal process explained to the asesi?"),
+        "discussed_with_assessor": _l(
+            "Did the asesi discuss the assessment result with the asesor?"
+        ),
+        "involved_others": _l("Did the asesi involve another person in the appeal?"),
     }
 
 
