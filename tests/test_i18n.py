@@ -271,6 +271,7 @@ def _pages(app) -> list[str]:
                     urls.append(url_for(f"{endpoint}.details_view", id=pk))
                 if view.allow_edit and writable:
                     urls.append(url_for(f"{endpoint}.edit_view", id=pk))
+        urls.append(url_for("admin.heads_view"))  # the heads' dashboard, beside the home page
     return list(dict.fromkeys(urls))
 
 

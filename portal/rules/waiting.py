@@ -8,7 +8,6 @@ longer is overdue. Working days are Monday to Friday (public holidays are not kn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -124,7 +123,9 @@ def parse_targets(text: str | None) -> dict[Step, int]:
         name, _, days = entry.partition("=")
         name = name.strip()
         if name not in TARGETED:
-            raise ValueError(f"STEP_TARGET_DAYS: unknown step {name!r} (known: {TARGETED})")
+            raise ValueError(
+                f"STEP_TARGET_DAYS: unknown step {name!r} (known: {', '.join(TARGETED)})"
+            )
         if not days.strip().isdigit() or int(days) < 1:
             raise ValueError(
                 f"STEP_TARGET_DAYS: {entry.strip()!r} needs a whole number of days ≥ 1"
@@ -157,8 +158,3 @@ def working_days_between(start: date, end: date) -> int:
 def is_overdue(since: date, today: date, target_days: int | None) -> bool:
     """True when work waiting since `since` has passed its target by `today`."""
     return target_days is not None and since < working_days_before(today, target_days)
-
-
-def target_map(targets: Mapping[Step, int]) -> dict[str, int]:
-    """The targets keyed by step name (for templates and the README table)."""
-    return {step.value: days for step, days in targets.items()}
