@@ -224,3 +224,17 @@ def test_standards_head_is_told_nothing_waits_and_offered_the_heads_dashboard(cl
     page = client.get("/admin/").get_data(as_text=True)
     assert "Tidak ada pekerjaan yang menunggu Anda" in page
     assert "/admin/pimpinan/" in page
+
+
+@pytest.mark.parametrize(
+    ("setting", "error"),
+    [
+        ({"STEP_TARGET_DAYS": "verfy=3"}, ValueError),
+        ({"EXPORT_CSV_DELIMITER": "|"}, RuntimeError),
+    ],
+)
+def test_a_misconfigured_portal_refuses_to_start(setting, error):
+    from portal import create_app
+
+    with pytest.raises(error):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", **setting})
