@@ -18,6 +18,7 @@ from flask_admin.model import BaseModelView
 from sqlalchemy import func, select
 
 from portal.admin_views.certificates import DOWNLOAD
+from portal.casework.heads import HEAD_ROLES
 from portal.extensions import db
 from portal.models import AuditEvent, Case
 from portal.rules import certificates as certs
@@ -38,7 +39,8 @@ PUBLIC = {
     "static",
     "admin.static",
 }
-ANY_STAFF = {"admin.index"}
+ANY_STAFF = {"admin.index", "account.index"}  # the home page; one's own password
+HEADS = "admin.heads_view"  # the heads' dashboard: for casework.heads.HEAD_ROLES
 READ, WRITE = "read", "write"
 # Routes outside Flask-Admin: the screen whose access they follow, and what they need of it.
 PLAIN = {
@@ -130,7 +132,9 @@ def expected(app, endpoint: str, role: Role | None, action: str | None) -> str:
         return "login"
     if endpoint in ANY_STAFF:
         return "open"
-    if endpoint in PLAIN:
+    if endpoint == HEADS:
+        allowed = role in HEAD_ROLES
+    elif endpoint in PLAIN:
         screen, need = PLAIN[endpoint]
         allowed = role in getattr(SCREENS[screen], need)
     else:
@@ -279,7 +283,7 @@ def test_every_route_has_an_expectation(world):
     unknown = []
     for rule in world.app.url_map.iter_rules():
         prefix, _, name = rule.endpoint.partition(".")
-        known = rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout"} or (
+        known = rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout", HEADS} or (
             prefix in views and name in ADMIN_ENDPOINTS
         )
         if not known:
