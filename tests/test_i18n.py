@@ -86,6 +86,10 @@ class VisibleText(HTMLParser):
                 self.parts.append(value)
             elif name.startswith("on"):  # confirm('…') texts
                 self.parts.extend(re.findall(r"'((?:[^'\\]|\\.)*)'", value))
+        if values.get("id") == "widget-texts-data":  # the date pickers' and select2's texts
+            self.parts.extend(
+                self._shown_in_json("widget-texts-data", json.loads(values["data-texts"]))
+            )
         if tag == "input" and values.get("type") in self.CAPTIONED_INPUTS:
             self.parts.append(values.get("value", ""))
 

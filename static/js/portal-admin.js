@@ -55,7 +55,7 @@
     if (!block || !window.jQuery) {
       return;
     }
-    var texts = JSON.parse(block.textContent);
+    var texts = JSON.parse(block.dataset.texts);
     var $ = window.jQuery;
     if (window.moment) {
       window.moment.defineLocale("portal-" + texts.locale, {
