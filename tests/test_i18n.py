@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from pprint import pformat
@@ -623,10 +624,8 @@ def test_admin_type_formatters_show_dates_and_yes_no_in_indonesian(app, detail):
 
 def _widget_texts(client) -> dict:
     page = client.get("/admin/case/").get_data(as_text=True)
-    block = re.search(
-        r'<script type="application/json" id="widget-texts-data">(.*?)</script>', page
-    )
-    return json.loads(block.group(1))
+    block = re.search(r'id="widget-texts-data"[^>]*data-texts="([^"]*)"', page)
+    return json.loads(unescape(block.group(1)))
 
 
 def test_date_pickers_and_select2_speak_indonesian_with_monday_first(admin_client):
