@@ -8,7 +8,7 @@ PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
 .PHONY: run test lint test-sqlite test-postgres bench bench-peer i18n audit clean install
-.PHONY: e2e-deps test-e2e pdf-deps
+.PHONY: e2e-deps test-e2e pdf-deps office-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 # The suite includes the browser scenarios (tests/e2e, marker e2e): Playwright drives Debian's
 # Chromium, never a downloaded browser. E2E_REQUIRED=1 makes a missing browser fail, not skip.
-test-sqlite: $(STAMP) e2e-deps pdf-deps
+test-sqlite: $(STAMP) e2e-deps pdf-deps office-deps
 	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q
 
 test-e2e: $(STAMP) e2e-deps
@@ -70,6 +70,20 @@ e2e-deps:
 	else \
 		echo "== e2e: $(CHROMIUM) is missing. Install it as root: apt-get install -y chromium"; \
 		exit 1; \
+	fi
+
+# The export tests open an XLSX in LibreOffice as an office would (tests/test_export_office.py);
+# without it they read the file with openpyxl only.
+SOFFICE := /usr/bin/soffice
+
+office-deps:
+	@if [ -x $(SOFFICE) ]; then \
+		echo "== exports: using $(SOFFICE)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== exports: LibreOffice is missing: apt-get install -y libreoffice-calc-nogui"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui; \
+	else \
+		echo "== exports: LibreOffice is missing (apt-get install libreoffice-calc-nogui): openpyxl only"; \
 	fi
 
 test-postgres: $(STAMP) pdf-deps

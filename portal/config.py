@@ -7,6 +7,10 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .rules.waiting import parse_targets
+
+CSV_DELIMITERS = (";", ",")
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 # The demo signing key (`flask make-demo-signing-key`, run by `make run`): self-signed, marked
@@ -84,6 +88,8 @@ class Config:
     WORKER_LEASE_SECONDS = _int("WORKER_LEASE_SECONDS", 120)
     JOB_RESULT_DIR = Path(os.environ.get("JOB_RESULT_DIR", INSTANCE_DIR / "jobs"))
     JOB_KEEP_HOURS = _int("JOB_KEEP_HOURS", 24)
+    STEP_TARGET_DAYS = os.environ.get("STEP_TARGET_DAYS", "")  # see rules/waiting.parse_targets
+    EXPORT_CSV_DELIMITER = os.environ.get("EXPORT_CSV_DELIMITER", ";")
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -109,8 +115,13 @@ DEMO_BASE_URL = "http://127.0.0.1:5000"
 
 
 def finalise(config: dict) -> None:
-    """Fill derived settings and refuse to run without a secret or a public address outside
-    demo and tests (a printed certificate's QR code cannot be recalled)."""
+    """Fill derived settings and refuse to run misconfigured: without a secret or a public
+    address outside demo and tests (a printed certificate's QR code cannot be recalled),
+    with SMTP credentials over a clear connection, or with unreadable step targets or CSV
+    delimiter."""
+    parse_targets(config.get("STEP_TARGET_DAYS"))
+    if config.get("EXPORT_CSV_DELIMITER", ";") not in CSV_DELIMITERS:
+        raise RuntimeError("EXPORT_CSV_DELIMITER must be ';' or ','.")
     if config.get("MAIL_USERNAME") and not config.get("MAIL_USE_TLS"):
         raise RuntimeError(
             "MAIL_USERNAME is set without MAIL_USE_TLS=1: the password would travel in clear."

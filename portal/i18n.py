@@ -13,6 +13,7 @@ Three gettext domains live in `translations/<lang>/LC_MESSAGES/`:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -212,6 +213,38 @@ def admin_type_formatters(detail: bool = False) -> dict:
     return formatters
 
 
+def widget_texts() -> dict[str, Any]:
+    """What the browser widgets show, in the user's language: the date pickers' labels, month
+    and day names and first day of the week (moment.js order: Sunday first), and select2's
+    messages. The page carries them as JSON; static/js/portal-admin.js hands them over."""
+    locale = get_locale() or Locale.parse(babel_languages()[0])
+
+    def sunday_first(names: Mapping[int, str]) -> list[str]:
+        return [names[6], *(names[n] for n in range(6))]
+
+    return {
+        "locale": str(locale),
+        "months": [locale.months["format"]["wide"][n] for n in range(1, 13)],
+        "monthsShort": [locale.months["format"]["abbreviated"][n] for n in range(1, 13)],
+        "weekdays": sunday_first(locale.days["format"]["wide"]),
+        "weekdaysShort": sunday_first(locale.days["format"]["abbreviated"]),
+        "weekdaysMin": sunday_first(locale.days["stand-alone"]["short"]),
+        "firstDay": (locale.first_week_day + 1) % 7,
+        "apply": gettext("Apply"),
+        "cancel": gettext("Cancel"),
+        "from": gettext("From"),
+        "to": gettext("To"),
+        "week": gettext("Wk"),
+        "searching": gettext("Searching…"),
+        "noMatches": gettext("No matches found"),
+        "loadMore": gettext("Loading more results…"),
+        "inputTooShort": gettext("Type %(n)s more characters", n="{n}"),
+        "inputTooLong": gettext("Delete %(n)s characters", n="{n}"),
+        "selectionTooBig": gettext("You can only select %(n)s items", n="{n}"),
+        "ajaxError": gettext("Loading failed"),
+    }
+
+
 # --- coded values ---------------------------------------------------------------------------
 
 # What an audit event's action code reads as: a workflow action or a certificate change.
@@ -239,9 +272,29 @@ LABELS = {
 }
 
 
+# The parameters of the rules' messages that carry a code: shown as the code's label.
+PARAM_LABELS = {
+    "status": {**CERTIFICATE_STATUS_LABELS, **CASE_STATUS_LABELS},
+    "action": ACTION_LABELS,
+    "kind": ATTACHMENT_KIND_LABELS,
+}
+
+
 def translate(message: Any) -> str:
-    """A message of the rules (a `Refusal` or an identity `Message`) in the user's language."""
-    return gettext(message.msgid, **message.params)
+    """A message of the rules (a `Refusal` or an identity `Message`) in the user's language,
+    with labels for its coded parameters and dates the long way, never codes or ISO dates."""
+    params = {name: _shown(name, value) for name, value in message.params.items()}
+    return gettext(message.msgid, **params)
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A message parameter as a person reads it."""
+    if isinstance(value, date):
+        return format_long_date(value)
+    labels = PARAM_LABELS.get(name)
+    if labels and isinstance(value, str) and value in labels:
+        return gettext(labels[value])
+    return value
 
 
 def label(value: str | None, vocabulary: str) -> str:
@@ -264,6 +317,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_request)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["widget_texts"] = widget_texts
     app.jinja_env.filters.update(
         longdate=format_long_date,
         localdatetime=format_local_datetime,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -64,10 +65,10 @@ def secretariat(client, app):
     return client
 
 
-def _csv_rows(response) -> list[list[str]]:
+def _csv_rows(response, delimiter: str = ";") -> list[list[str]]:
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")  # so that Excel reads UTF-8
-    return list(csv.reader(io.StringIO(text[1:])))
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
 def _xlsx_rows(response) -> list[tuple]:
@@ -104,6 +105,17 @@ def test_formula_like_cells_are_quoted_in_csv_and_text_cells_in_xlsx(
     assert names == ({_quoted(name) for name in typed} if export_type == "csv" else typed)
 
 
+def test_formula_like_cells_are_text_cells_in_xlsx_and_keep_their_value(secretariat, cases):
+    response = secretariat.get("/admin/case/export/xlsx/?flt0_0=submitted")
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    cells = [row[1] for row in workbook.active.iter_rows(min_row=2)]
+    assert {cell.data_type for cell in cells} == {"s"}  # text, never a formula ("f")
+    # openpyxl leaves OOXML's escape of a control character (`_x000D_`) as it is; Excel and
+    # LibreOffice read it back as the character
+    values = {re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), c.value) for c in cells}
+    assert values == {name.lstrip("\x01") for name in HOSTILE}
+
+
 def test_the_xlsx_export_is_a_workbook_with_the_lists_columns(secretariat, cases):
     response = secretariat.get("/admin/case/export/xlsx/?search=santoso")
     assert response.status_code == 200 and response.is_streamed
@@ -133,6 +145,7 @@ def test_certificate_and_applicant_lists_export_too(client, cases, catalogue):
     login(client, "kabid")
     header, row = _csv_rows(client.get("/admin/certificate/export/csv/"))
     assert row[:2] == ["00001/LSP-PUST/KLP/2026", "'=cmd"]
+    assert row[header.index("Berlaku sampai")] == "2029-01-05"  # a date, not its display
     assert len(_xlsx_rows(client.get("/admin/applicant/export/xlsx/"))) == len(HOSTILE) + 3
 
 

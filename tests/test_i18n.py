@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from pprint import pformat
@@ -86,6 +87,10 @@ class VisibleText(HTMLParser):
                 self.parts.append(value)
             elif name.startswith("on"):  # confirm('…') texts
                 self.parts.extend(re.findall(r"'((?:[^'\\]|\\.)*)'", value))
+        if values.get("id") == "widget-texts-data":  # the date pickers' and select2's texts
+            self.parts.extend(
+                self._shown_in_json("widget-texts-data", json.loads(values["data-texts"]))
+            )
         if tag == "input" and values.get("type") in self.CAPTIONED_INPUTS:
             self.parts.append(values.get("value", ""))
 
@@ -95,10 +100,10 @@ class VisibleText(HTMLParser):
             self._hidden_depth = max(0, self._hidden_depth - 1)
 
     def handle_data(self, data: str) -> None:
-        if self._hidden_depth:
-            return
-        if self._json_block:
+        if self._json_block:  # a JSON block may be a <script type="application/json">
             self.parts.extend(self._shown_in_json(self._json_block, json.loads(data)))
+        elif self._hidden_depth:
+            return
         elif "<" in data and ">" in data:  # an escaped template, e.g. a new inline form
             self.parts.append(VisibleText.of(data))
         else:
@@ -117,6 +122,9 @@ class VisibleText(HTMLParser):
             return shown
         if block == "actions-confirmation-data":
             return list(data.values())
+        if block == "widget-texts-data":  # the date pickers' and select2's texts
+            texts = [v for k, v in data.items() if isinstance(v, str) and k != "locale"]
+            return [t.replace("{n}", "2") for t in texts]
         return []
 
     @classmethod
@@ -279,6 +287,7 @@ def _pages(app) -> list[str]:
                     urls.append(url_for(f"{endpoint}.details_view", id=pk))
                 if view.allow_edit and writable:
                     urls.append(url_for(f"{endpoint}.edit_view", id=pk))
+        urls.append(url_for("admin.heads_view"))  # the heads' dashboard, beside the home page
     return list(dict.fromkeys(urls))
 
 
@@ -634,3 +643,60 @@ def test_admin_type_formatters_show_dates_and_yes_no_in_indonesian(app, detail):
         else:
             assert 'title="Ya"' in yes and 'title="Tidak"' in no
         assert list(formatters).index(datetime) < list(formatters).index(date)
+
+
+# --- widgets and messages (issue 15) -----------------------------------------------------------
+
+
+def _widget_texts(client) -> dict:
+    page = client.get("/admin/case/").get_data(as_text=True)
+    block = re.search(r'id="widget-texts-data"[^>]*data-texts="([^"]*)"', page)
+    return json.loads(unescape(block.group(1)))
+
+
+def test_date_pickers_and_select2_speak_indonesian_with_monday_first(admin_client):
+    texts = _widget_texts(admin_client)
+    assert texts["firstDay"] == 1  # Monday (moment.js counts from Sunday)
+    assert texts["weekdaysMin"][1] == "Sen" and texts["months"][0] == "Januari"
+    assert (texts["apply"], texts["cancel"]) == ("Terapkan", "Batal")
+    assert texts["noMatches"] == "Tidak ada yang cocok"
+    assert texts["searching"] == "Mencari…"
+    _set_language(admin_client, "en")
+    assert _widget_texts(admin_client)["noMatches"] == "No matches found"
+
+
+def test_one_date_widget_style_on_every_form(admin_client):
+    page = admin_client.get("/admin/certificate/").get_data(as_text=True)
+    assert 'type="date"' not in page and 'data-role="datepicker"' in page
+
+
+@pytest.mark.parametrize(
+    ("msgid", "params", "shown", "hidden"),
+    [
+        (
+            "%(action)s is not possible for a case that is %(status)s.",
+            {"action": "verify", "status": "ready_for_assessment"},
+            "Verifikasi permohonan tidak dapat dilakukan untuk permohonan berstatus Siap diases.",
+            "ready_for_assessment",
+        ),
+        (
+            "The appeal window closed on %(date)s.",
+            {"date": date(2026, 1, 2)},
+            "2 Januari 2026",
+            "2026-01-02",
+        ),
+        (
+            "Required attachment missing: %(kind)s.",
+            {"kind": "ijazah"},
+            "Ijazah",
+            ": ijazah",
+        ),
+    ],
+)
+def test_messages_show_labels_and_indonesian_dates_never_codes(app, msgid, params, shown, hidden):
+    from portal.i18n import translate
+    from portal.rules.workflow import Refusal
+
+    with app.test_request_context("/"):
+        text = translate(Refusal(msgid, **params))
+    assert shown in text and hidden not in text

@@ -18,6 +18,7 @@ from flask_admin.model import BaseModelView
 from sqlalchemy import func, select
 
 from portal.admin_views.certificates import DOWNLOAD
+from portal.casework.heads import HEAD_ROLES
 from portal.extensions import db
 from portal.models import AuditEvent, Case
 from portal.rules import certificates as certs
@@ -38,7 +39,8 @@ PUBLIC = {
     "static",
     "admin.static",
 }
-ANY_STAFF = {"admin.index", "jobs.index", "jobs.show", "jobs.download"}
+ANY_STAFF = {"admin.index", "account.index", "jobs.index", "jobs.show", "jobs.download"}
+HEADS = "admin.heads_view"  # the heads' dashboard: for casework.heads.HEAD_ROLES
 # The applicant portal: its account pages are open to anyone; the rest needs an applicant's
 # session (anonymous visitors are sent to its sign-in page, staff are refused: tested with
 # applicants themselves in test_applicant_access.py).
@@ -158,7 +160,9 @@ def expected(app, endpoint: str, role: Role | None, action: str | None) -> str:
         return "login"
     if endpoint in ANY_STAFF:
         return "open"
-    if endpoint in PLAIN:
+    if endpoint == HEADS:
+        allowed = role in HEAD_ROLES
+    elif endpoint in PLAIN:
         screen, need = PLAIN[endpoint]
         allowed = role in getattr(SCREENS[screen], need)
     else:
@@ -315,7 +319,7 @@ def test_every_route_has_an_expectation(world):
     for rule in world.app.url_map.iter_rules():
         prefix, _, name = rule.endpoint.partition(".")
         known = (
-            rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout"}
+            rule.endpoint in PUBLIC | ANY_STAFF | set(PLAIN) | {"auth.logout", HEADS}
             or prefix == "asesi"
             or (prefix in views and name in ADMIN_ENDPOINTS)
         )

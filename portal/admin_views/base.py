@@ -95,7 +95,7 @@ class SecureModelView(ModelView):
     # searchable columns are matched by substring.
     search_prefix_columns: tuple[str, ...] = ()
     # Exports stream every matching row (export.py), so they need no row limit.
-    export_types = ("csv", "xlsx")
+    export_types = ("xlsx", "csv")
     export_labels: dict[str, dict] = {}
     details_template = "admin/record_details.html"  # the record's fields, then its history
     column_type_formatters = admin_type_formatters()

@@ -10,6 +10,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import (
     DateBetweenFilter,
     DateTimeBetweenFilter,
+    FilterEmpty,
     FilterEqual,
     FilterInList,
 )
@@ -119,6 +120,7 @@ class CaseView(FastListMixin, SecureModelView):
         LookupFilter(Case.scheme_id, _l("Skema"), Scheme, Scheme.title),
         LookupFilter(Case.tuk_id, _l("TUK"), Tuk, Tuk.name),
         LookupFilter(Case.assessor_id, _l("Asesor"), Assessor, Assessor.full_name),
+        FilterEmpty(Case.assessor_id, _l("Asesor")),  # "Menunggu Anda": cases without an asesor
         # typed, not picked: schedules grow by one per scheme and week, too many for a dropdown
         FilterEqual(Schedule.code, _l("Schedule")),
         FilterEqual(

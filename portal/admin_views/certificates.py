@@ -3,27 +3,29 @@ and re-certification lists, PDF downloads and the start of a re-certification.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import and_
+from markupsafe import Markup
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import casework
+from ..casework.waiting import certificate_worklist
 from ..documents.views import zip_response
 from ..extensions import db
 from ..i18n import translate
 from ..models import Certificate, Scheme
 from ..rules import certificates as certs
 from ..rules.vocabulary import CERTIFICATE_STATUS_LABELS, CertificateStatus
+from ..rules.waiting import Step
 from ..rules.workflow import Refusal
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices
@@ -53,10 +55,25 @@ class CertificateView(SecureModelView):
     allow_create = False
     list_template = "admin/certificate_list.html"
     details_template = "admin/certificate_details.html"
-    column_list = ("number", "holder_name", "scheme.title", "issued_on", "expires_on", "status")
-    column_select_related_list = (Certificate.scheme,)
+    column_list = (
+        "number",
+        "holder_name",
+        "applicant.phone",
+        "scheme.title",
+        "expires_on",
+        "next_surveillance_due",
+        "status",
+    )
+    column_select_related_list = (Certificate.scheme, Certificate.applicant)
     # each sort has an index (sorting by scheme would sort the whole table: filter by it instead)
-    column_sortable_list = ("number", "holder_name", "issued_on", "expires_on", "status")
+    column_sortable_list = (
+        "number",
+        "holder_name",
+        "issued_on",
+        "expires_on",
+        "next_surveillance_due",
+        "status",
+    )
     column_searchable_list = ("number", "holder_name", "bnsp_registration_number", "blanko_number")
     search_prefix_columns = ("number", "bnsp_registration_number", "blanko_number")
     allow_export = True
@@ -72,13 +89,18 @@ class CertificateView(SecureModelView):
         "expires_on",
         "next_surveillance_due",
     )
-    column_default_sort = ("id", True)
     form_columns = ("bnsp_registration_number", "blanko_number")
-    column_formatters = {"status": badge_formatter(CERTIFICATE_STATUS_LABELS, CERTIFICATE_CSS)}
+    column_formatters = {
+        "status": badge_formatter(CERTIFICATE_STATUS_LABELS, CERTIFICATE_CSS),
+        "applicant.phone": lambda v, c, m, n: _contact(m),
+        "expires_on": lambda v, c, m, n: _due(m.expires_on, m.status, None),
+        "next_surveillance_due": lambda v, c, m, n: _due(m.next_surveillance_due, m.status, m.id),
+    }
     column_details_exclude_list = ("verify_code", "series", "seq")
     column_labels = {
         "number": _l("Certificate number"),
         "holder_name": _l("Holder"),
+        "applicant.phone": _l("Holder's contact"),
         "scheme": _l("Skema"),
         "scheme.title": _l("Skema"),
         "issued_on": _l("Issued on"),
@@ -98,25 +120,26 @@ class CertificateView(SecureModelView):
     # --- the worklists of seed 2.11 and 2.12 ----------------------------------------------------
 
     WORKLISTS = {
-        "expiring": _l("Expiring soon (re-certification)"),
-        "surveillance_due": _l("Surveillance due"),
-        "surveillance_overdue": _l("Surveillance overdue"),
+        Step.SURVEILLANCE_OVERDUE.value: _l("Surveillance overdue"),
+        Step.SURVEILLANCE_DUE.value: _l("Surveillance due"),
+        Step.EXPIRING.value: _l("Expiring soon (re-certification)"),
     }
+    # a worklist opens with what is most urgent first: the earliest due date
+    WORKLIST_SORT = {
+        Step.SURVEILLANCE_OVERDUE.value: "next_surveillance_due",
+        Step.SURVEILLANCE_DUE.value: "next_surveillance_due",
+        Step.EXPIRING.value: "expires_on",
+    }
+
+    @property
+    def column_default_sort(self) -> Any:  # type: ignore[override]
+        """The newest first; on a worklist, the earliest due date first."""
+        column = self.WORKLIST_SORT.get(request.args.get("worklist", ""))
+        return [(column, False), ("id", False)] if column else ("id", True)
 
     def worklist_condition(self, name: str | None) -> Any:
         """The condition of a worklist, from today's date and the configured horizons."""
-        settings = casework.Settings.of(current_app.config)
-        today = settings.today
-        live = Certificate.status == CertificateStatus.ACTIVE
-        if name == "expiring":
-            horizon = certs.recertification_horizon(today, settings.horizon_months)
-            return and_(live, Certificate.expires_on.between(today, horizon))
-        if name == "surveillance_due":
-            notice = today + timedelta(days=certs.DEFAULT_SURVEILLANCE_NOTICE_DAYS)
-            return and_(live, Certificate.next_surveillance_due.between(today, notice))
-        if name == "surveillance_overdue":
-            return and_(live, Certificate.next_surveillance_due < today)
-        return None
+        return certificate_worklist(name, casework.Settings.of(current_app.config))
 
     def _worklist(self, query: Any) -> Any:
         condition = self.worklist_condition(request.args.get("worklist"))
@@ -221,6 +244,12 @@ class CertificateView(SecureModelView):
             if certificate.status in row.sources and row.roles.intersection(current_user.roles)
         ]
 
+    def may_record_surveillance(self, certificate: Certificate) -> bool:
+        """True when the user records surveillance reports and the certificate is in force."""
+        return certificate.status == CertificateStatus.ACTIVE and bool(
+            certs.SURVEILLANCE_ROLES.intersection(current_user.roles)
+        )
+
     def may_recertify(self, certificate: Certificate) -> bool:
         """True when the user may start a re-certification and the certificate allows it now."""
         settings = casework.Settings.of(current_app.config)
@@ -229,3 +258,38 @@ class CertificateView(SecureModelView):
             certificate.status, certificate.expires_on, settings.today, settings.horizon_months
         )
         return allowed and refusal is None
+
+
+def _contact(certificate: Certificate) -> Markup:
+    """The holder's phone and e-mail, each a link that calls or writes."""
+    applicant = certificate.applicant
+    parts = []
+    if applicant.phone:
+        parts.append(Markup('<a href="tel:{}">{}</a>').format(applicant.phone, applicant.phone))
+    if applicant.email:
+        parts.append(Markup('<a href="mailto:{}">{}</a>').format(applicant.email, applicant.email))
+    return Markup("<br>").join(parts)
+
+
+def _due(day: date | None, status: str, surveillance_of: int | None) -> Markup:
+    """A due date with how late it is; for surveillance also the button that records it."""
+    if day is None:
+        return Markup("")
+    shown = Markup('<span class="text-nowrap">{}</span>').format(format_date(day, "medium"))
+    today = casework.Settings.of(current_app.config).today
+    live = status == CertificateStatus.ACTIVE
+    late = (today - day).days
+    if live and late > 0:
+        shown += Markup(' <span class="badge badge-danger">{}</span>').format(
+            gettext("%(n)s days overdue", n=late)
+        )
+    if (
+        surveillance_of is not None
+        and live
+        and certs.SURVEILLANCE_ROLES.intersection(current_user.roles)
+    ):
+        url = url_for("surveillance.create_view", certificate=surveillance_of)
+        shown += Markup(
+            '<br><a class="btn btn-outline-primary btn-sm mt-1 record-surveillance" href="{}">{}</a>'
+        ).format(url, gettext("Record surveillance"))
+    return shown

@@ -1,24 +1,114 @@
-"""The dashboard: what waits for the logged-in member of staff."""
+"""The home page ("Menunggu Anda": what waits for the logged-in member of staff) and the heads'
+dashboard (funnel, pass rates, time per step, certificates to watch)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import abort, current_app, request, url_for
 from flask_admin import expose
+from flask_admin.contrib.sqla.filters import FilterEmpty, FilterEqual, FilterInList
+from flask_babel import format_date, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..casework import Settings
+from ..casework import waiting as waiting_work
+from ..casework.heads import HEAD_ROLES, Period, heads_dashboard
 from ..extensions import db
-from ..models import Case
+from ..models import Case, Scheme
+from ..rules.access import can_read
+from ..rules.vocabulary import CaseStatus
+from ..rules.waiting import WaitingStep
 from ..scoping import scope_cases
 from .base import SecureIndexView
 
 
 class DashboardView(SecureIndexView):
-    """Counts of cases per status, scoped to what the user may see."""
+    """Each role's home page, and the heads' dashboard beside it."""
 
     @expose("/")
     def index(self) -> Any:
-        query = scope_cases(select(Case.status, func.count()).group_by(Case.status), current_user)
-        counts = dict(db.session.execute(query).all())
-        return self.render("admin/dashboard.html", counts=counts)
+        roles = frozenset(current_user.roles)
+        work = [
+            (w, self._step_url(w.step))
+            for w in waiting_work.waiting_for(db.session, current_user, current_app.config)
+            if can_read(w.step.screen, roles)
+        ]
+        statuses: list[tuple[CaseStatus, int, str]] = []
+        if can_read("case", roles):
+            query = scope_cases(
+                select(Case.status, func.count()).group_by(Case.status), current_user
+            )
+            counts = dict(db.session.execute(query).all())
+            statuses = [
+                (s, counts[s.value], self._case_url((s,), None)) for s in CaseStatus if s in counts
+            ]
+        return self.render(
+            "admin/dashboard.html",
+            work=work,
+            statuses=statuses,
+            today=Settings.of(current_app.config).today,
+            heads=bool(HEAD_ROLES.intersection(roles)),
+        )
+
+    @expose("/pimpinan/")
+    def heads_view(self) -> Any:
+        """The heads' dashboard for a period and (optionally) one scheme."""
+        if not HEAD_ROLES.intersection(current_user.roles):
+            abort(403)
+        today = Settings.of(current_app.config).today
+        period = Period.parse(request.args.get("from"), request.args.get("to"), today)
+        scheme_id = request.args.get("scheme", type=int)
+        data = heads_dashboard(db.session, period, scheme_id, current_app.config)
+        schemes = db.session.execute(select(Scheme.id, Scheme.title).order_by(Scheme.title)).all()
+        return self.render(
+            "admin/heads_dashboard.html",
+            data=data,
+            period=period,
+            scheme_id=scheme_id,
+            schemes=schemes,
+            funnel_rows=[(gettext(name), n) for name, n in data.funnel],
+            step_rows=[(gettext(s.label), s.median_days or 0) for s in data.step_times],
+            expiry_rows=[(format_date(month, "MMMM yyyy"), n) for month, n in data.expiring],
+        )
+
+    # --- where each count leads -----------------------------------------------------------------
+
+    def _step_url(self, step: WaitingStep) -> str:
+        """The list that shows exactly the items a step counts."""
+        if step.action is not None:
+            return self._case_url(step.statuses, step.unassigned)
+        if step.step in waiting_work.CERTIFICATE_WORKLISTS:
+            return url_for("certificate.index_view", worklist=step.step.value)
+        view = self._view("complaint")
+        arg = _filter_arg(view, "status", FilterInList)
+        return url_for(
+            "complaint.index_view",
+            **{arg: ",".join(s.value for s in waiting_work.OPEN_COMPLAINTS)},
+        )
+
+    def _case_url(self, statuses: tuple[CaseStatus, ...], unassigned: bool | None) -> str:
+        """The case list filtered to these statuses (and with or without an asesor)."""
+        view = self._view("case")
+        args: dict[str, str] = {}
+        if len(statuses) == 1:
+            args[_filter_arg(view, "status", FilterEqual, 0)] = statuses[0].value
+        else:
+            args[_filter_arg(view, "status", FilterInList, 0)] = ",".join(s.value for s in statuses)
+        if unassigned is not None:
+            args[_filter_arg(view, "assessor_id", FilterEmpty, 1)] = "1" if unassigned else "0"
+        return url_for("case.index_view", **args)
+
+    def _view(self, endpoint: str) -> Any:
+        """The admin's view registered under an endpoint."""
+        return next(v for v in self.admin._views if v.endpoint == endpoint)
+
+
+def _filter_arg(view: Any, column: str, kind: type, position: int = 0) -> str:
+    """The URL argument of a list filter (`flt<position>_<arg>`), found by column and type."""
+    for index, flt in enumerate(view._filters or ()):
+        key = getattr(flt.column, "key", None) or getattr(flt.column, "name", None)
+        if type(flt) is kind and key == column:
+            return f"flt{position}_{view.get_filter_arg(index, flt)}"
+    raise LookupError(f"{view.endpoint} has no {kind.__name__} filter on {column}")

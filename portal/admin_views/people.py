@@ -92,6 +92,19 @@ class ApplicantView(SecureModelView):
     )
     column_default_sort = ("id", True)
     allow_export = True
+    # the export is the office's address list too: contact details beside the list's columns
+    column_export_list = (
+        "nik",
+        "full_name",
+        "birth_place",
+        "birth_date",
+        "sex",
+        "education_level",
+        "phone",
+        "email",
+        "institution",
+        "created_at",
+    )
     column_labels = APPLICANT_LABELS
     form_excluded_columns = ("created_at", "is_demo")
     form_columns = tuple(k for k in APPLICANT_LABELS if k != "created_at")

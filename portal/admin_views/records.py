@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash
+from flask import current_app, flash, request
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from ..models import (
     Appeal,
     AuditEvent,
     Case,
+    Certificate,
     Complaint,
     DecisionMeeting,
     MeetingAttendee,
@@ -38,7 +39,7 @@ from ..rules.vocabulary import (
     JobFit,
 )
 from ..rules.workflow import Refusal
-from .base import SecureModelView
+from .base import MAX_ID, SecureModelView
 from .fields import badge_formatter, choices, enum_formatter, link_formatter
 from .listing import FastListMixin, text_match
 
@@ -115,6 +116,19 @@ class SurveillanceView(SecureModelView):
         "evidence": _l("Evidence"),
     }
 
+    def create_form(self, obj: Any = None) -> Any:
+        """The report's form; opened from a certificate ("Catat surveilan"), for that one."""
+        form = super().create_form(obj)
+        wanted = request.args.get("certificate", "")
+        if (
+            request.method == "GET"
+            and wanted.isascii()
+            and wanted.isdigit()
+            and int(wanted) <= MAX_ID
+        ):
+            form.certificate.data = db.session.get(Certificate, int(wanted))
+        return form
+
     def create_model(self, form: Any) -> Any:
         """Record the report through the service; a refusal is shown beside the form."""
         if form.certificate.data is None:
@@ -160,8 +174,15 @@ class AppealView(SecureModelView):
         "filed_on": _l("Filed on"),
         "status": _l("Status"),
         "decided_on": _l("Decided on"),
+        "decided_by": _l("Decided by"),
         "reason": _l("Reason"),
         "decision_reason": _l("Reason of the decision"),
+        # FR.AK.04's questions, as the appeal form asks them
+        "process_explained": _l("Was the appeal process explained to the asesi?"),
+        "discussed_with_assessor": _l(
+            "Did the asesi discuss the assessment result with the asesor?"
+        ),
+        "involved_others": _l("Did the asesi involve another person in the appeal?"),
     }
 
 

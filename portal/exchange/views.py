@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, select
 from werkzeug.datastructures import MultiDict
 
 from ..admin_views.base import deny_access
-from ..admin_views.export import MIMETYPES, _csv, _xlsx
+from ..admin_views.export import MIMETYPES, table_body
 from ..admin_views.people import APPLICANT_LABELS
 from ..casework import Settings
 from ..casework.imports import import_applications, record_bnsp_numbers
@@ -33,7 +33,6 @@ from ..models import Case, Schedule
 from ..rules import bnsp
 from ..rules.access import can_read, can_write
 from ..rules.workflow import Refusal
-from ..security import neutralise_cell
 from . import bnsp_numbers, bnsp_sheet, intake, pending, reading, template
 
 SCREEN = "exchange"
@@ -97,10 +96,10 @@ class ExchangeView(BaseView):
         if request.args.get("accept") != "1" and not bnsp_sheet.check(db.session, condition).clean:
             flash(gettext("The sheet has gaps: fix them, or accept them to download."), "error")
             return redirect(url_for(".sheet", **_args_without("format", "accept")))
-        write = _csv if kind == "csv" else _xlsx
         rows = bnsp_sheet.cells(db.session, condition)
+        body = table_body(kind, list(bnsp.COLUMNS), iter(rows), "BNSP")
         return Response(  # streamed: the rows are read as the file is sent
-            stream_with_context(write(list(bnsp.COLUMNS), (_neutralised(row) for row in rows))),
+            stream_with_context(body),
             mimetype=MIMETYPES[kind],
             headers={"Content-Disposition": f"attachment; filename=bnsp-{title}.{kind}"},
         )
@@ -293,8 +292,3 @@ def _args_without(*names: str) -> MultiDict:
 
 def _safe_name(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
-
-
-def _neutralised(row: list[Any]) -> list[Any]:
-    """Sheet cells that a spreadsheet shows and never runs (see security.neutralise_cell)."""
-    return [neutralise_cell(value) for value in row]

@@ -45,4 +45,61 @@
   // Capture phase: runs before Bootstrap's and Flask-Admin's own listeners, which may stop the
   // event from bubbling.
   document.addEventListener("click", onClick, true);
+
+  // The widgets' own texts in the page's language (from #widget-texts-data, see
+  // portal/i18n.py widget_texts): moment.js month and day names with the first day of the
+  // week, which the date pickers read; the pickers' buttons; select2's messages. Run at DOM
+  // ready before Flask-Admin's form.js (registered later) builds the widgets.
+  function localiseWidgets() {
+    var block = document.getElementById("widget-texts-data");
+    if (!block || !window.jQuery) {
+      return;
+    }
+    var texts = JSON.parse(block.dataset.texts);
+    var $ = window.jQuery;
+    if (window.moment) {
+      window.moment.defineLocale("portal-" + texts.locale, {
+        months: texts.months,
+        monthsShort: texts.monthsShort,
+        weekdays: texts.weekdays,
+        weekdaysShort: texts.weekdaysShort,
+        weekdaysMin: texts.weekdaysMin,
+        week: { dow: texts.firstDay, doy: 4 }
+      });
+      window.moment.locale("portal-" + texts.locale);
+    }
+    if ($.fn.daterangepicker) {
+      var picker = $.fn.daterangepicker;
+      $.fn.daterangepicker = function (options, callback) {
+        var locale = {
+          applyLabel: texts.apply,
+          cancelLabel: texts.cancel,
+          fromLabel: texts.from,
+          toLabel: texts.to,
+          weekLabel: texts.week,
+          daysOfWeek: texts.weekdaysMin,
+          monthNames: texts.monthsShort,
+          firstDay: texts.firstDay
+        };
+        var merged = $.extend({}, options, { locale: $.extend(locale, (options || {}).locale) });
+        return picker.call(this, merged, callback);
+      };
+    }
+    if ($.fn.select2) {
+      var count = function (template, n) { return template.replace("{n}", n); };
+      $.extend($.fn.select2.defaults, {
+        formatNoMatches: function () { return texts.noMatches; },
+        formatSearching: function () { return texts.searching; },
+        formatLoadMore: function () { return texts.loadMore; },
+        formatAjaxError: function () { return texts.ajaxError; },
+        formatInputTooShort: function (input, min) { return count(texts.inputTooShort, min - input.length); },
+        formatInputTooLong: function (input, max) { return count(texts.inputTooLong, input.length - max); },
+        formatSelectionTooBig: function (limit) { return count(texts.selectionTooBig, limit); }
+      });
+    }
+  }
+
+  if (window.jQuery) {
+    window.jQuery(localiseWidgets);
+  }
 })();
