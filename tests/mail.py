@@ -151,7 +151,8 @@ def mailbox(request, app: Flask, tmp_path: Path) -> Iterator[Mailbox]:
         **os.environ,
         **{k: str(v) for k, v in settings.items()},
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "worker-test-secret",
+        "SECRET_KEY": app.config["SECRET_KEY"],  # the test app's own random key
+        "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
         "PORTAL_DEMO": "0",
         "UPLOAD_DIR": str(app.config["UPLOAD_DIR"]),
     }

@@ -49,7 +49,7 @@ def worker(live: Live, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Ha
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(port),
         "PUBLIC_BASE_URL": live.url,
-        "SECRET_KEY": "e2e-worker",
+        "SECRET_KEY": config["SECRET_KEY"],  # the live server's own random key
         "PORTAL_DEMO": "0",
     }
     log = tmp_path_factory.mktemp("worker") / "worker.log"
