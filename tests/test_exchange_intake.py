@@ -165,7 +165,11 @@ def test_valid_rows_make_applicants_and_draft_cases_with_audit_events(staff, sch
         ({"kode_provinsi": "99"}, "kode_provinsi", "not in BNSP"),
         ({"kode_kabupaten": "3271"}, "kode_kabupaten", "not in BNSP"),
         ({"kode_jadwal": "JDW-NONE"}, "kode_jadwal", "unknown schedule"),
-        ({"kode_jadwal": "JDW-CLOSED"}, "kode_jadwal", "registration closed on 2026-02-01"),
+        (
+            {"kode_jadwal": "JDW-CLOSED"},
+            "kode_jadwal",
+            "Registration for this schedule closed on 2026-02-01.",
+        ),
         ({"kode_skema": "OTHER"}, "kode_skema", "not the scheme of schedule"),
         ({"kode_unit": "NOPE.01"}, "kode_unit", "not units of the scheme: NOPE.01"),
         ({"nama_asesi": ""}, "nama_asesi", "required"),
@@ -198,7 +202,7 @@ def test_the_quota_counts_existing_cases_and_the_file_row_by_row(staff, schedule
     db.session.commit()
     preview = upload(staff, filled(staff, [row(1), row(2), row(3), row(4)]))
     assert "4 rows: 2 valid, 2 with errors" in preview
-    assert preview.count("the schedule is full (quota 5)") == 2
+    assert preview.count("This schedule is full: all 5 seats are taken.") == 2
     commit(staff, preview)
     assert _count(Case, Case.schedule_id == schedule.id) == 5
 
@@ -217,7 +221,7 @@ def test_the_quota_is_checked_again_when_committing(staff, schedule, catalogue):
     db.session.commit()
     result = commit(staff, preview)
     assert "1 cases made, 0 applicants updated, 1 rows refused" in result
-    assert "the schedule is full (quota 5)" in result
+    assert "This schedule is full: all 5 seats are taken." in result
 
 
 def test_the_same_nik_scheme_and_schedule_never_makes_a_second_case(staff, schedule):

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..models import Case, Certificate, Schedule, User
 from ..numbering import reserve
-from ..rules import seats
 from ..rules.identity import Message
+from ..rules.schedules import SEATLESS_STATUSES, seat_refusal
 from ..rules.vocabulary import N_, CaseStatus, Purpose
 from ..rules.workflow import Refusal
 from ..transactions import writing
@@ -143,11 +143,11 @@ class IntakeResult:
 
 
 def seats_taken(session: Session, schedule_ids: Iterable[int]) -> dict[int, int]:
-    """Seats taken per schedule: its cases, less those that free their seat (rules/seats.py)."""
+    """Seats taken per schedule: its cases that hold a seat (rules/schedules.py)."""
     ids = sorted(set(schedule_ids))
     if not ids:
         return {}
-    freeing = [s.value for s in seats.FREEING]
+    freeing = [s.value for s in SEATLESS_STATUSES]
     query = (
         select(Case.schedule_id, func.count())
         .where(Case.schedule_id.in_(ids), Case.status.not_in(freeing))
@@ -245,9 +245,10 @@ def _refusal(
     if (key, app.scheme_id, app.schedule_id) in registered:
         return Message(N_("already registered on this schedule"))
     quota, deadline = schedules[app.schedule_id]
-    return seats.registration_refusal(deadline, today) or seats.seat_refusal(
-        quota, taken.get(app.schedule_id, 0)
+    refusal = seat_refusal(
+        quota=quota, taken=taken.get(app.schedule_id, 0), deadline=deadline, today=today
     )
+    return Message(refusal.msgid, refusal.params) if refusal else None
 
 
 def _applicants(session: Session, niks: list[str]) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..casework.imports import NewApplication, registrations, seats_taken
 from ..models import Applicant, Schedule, Scheme, SchemeRequirement, Unit, scheme_unit
-from ..rules import bnsp, identity, seats
+from ..rules import bnsp, identity, schedules
 from ..rules.identity import Invalid, Message
 from ..rules.requirements import Alternative, Qualifications, evaluate
 from ..rules.vocabulary import N_, Education, Sex
@@ -345,9 +345,9 @@ def _place(
     key = (nik or "", scheme_id, schedule.id)
     if nik and key in in_file:
         row.errors.setdefault("nik", Message(N_("twice in the file for this schedule")))
-    closed = seats.registration_refusal(schedule.registration_deadline, today)
+    closed = schedules.registration_refusal(schedule.registration_deadline, today)
     if closed:
-        row.errors.setdefault("kode_jadwal", closed)
+        row.errors.setdefault("kode_jadwal", Message(closed.msgid, closed.params))
     alternatives = catalogue.requirements.get(scheme_id, [])
     if alternatives and not row.errors:
         qualifications = Qualifications.of(_Attrs(data))
@@ -355,9 +355,9 @@ def _place(
             row.notes.append(Message(N_("basic requirements not met (checked at verification)")))
     if row.errors:
         return
-    full = seats.seat_refusal(schedule.quota, taken.get(schedule.id, 0))
+    full = schedules.quota_refusal(schedule.quota, taken.get(schedule.id, 0))
     if full:
-        row.errors["kode_jadwal"] = full
+        row.errors["kode_jadwal"] = Message(full.msgid, full.params)
         return
     taken[schedule.id] = taken.get(schedule.id, 0) + 1
     in_file.add(key)

@@ -18,10 +18,20 @@ def seats_left(quota: int, taken: int) -> int:
     return max(quota - taken, 0)
 
 
-def seat_refusal(*, quota: int, taken: int, deadline: date, today: date) -> Refusal | None:
-    """Why an application may not take a seat of the schedule now, or None when it may."""
+def registration_refusal(deadline: date, today: date) -> Refusal | None:
+    """Why nobody may register on the schedule any more, or None until its deadline (inclusive)."""
     if today > deadline:
         return Refusal(N_("Registration for this schedule closed on %(date)s."), date=deadline)
+    return None
+
+
+def quota_refusal(quota: int, taken: int) -> Refusal | None:
+    """Why one more candidate does not fit on the schedule, or None while a seat is free."""
     if taken >= quota:
         return Refusal(N_("This schedule is full: all %(quota)s seats are taken."), quota=quota)
     return None
+
+
+def seat_refusal(*, quota: int, taken: int, deadline: date, today: date) -> Refusal | None:
+    """Why an application may not take a seat of the schedule now, or None when it may."""
+    return registration_refusal(deadline, today) or quota_refusal(quota, taken)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portal.rules.schedules import seat_refusal, seats_left
+from portal.rules.schedules import quota_refusal, registration_refusal, seat_refusal, seats_left
 
 DEADLINE = date(2026, 3, 10)
 
@@ -26,3 +26,16 @@ def test_a_seat_is_free_until_the_quota_and_the_deadline(taken, today, message):
 
 def test_seats_left_never_goes_below_zero():
     assert [seats_left(20, taken) for taken in (0, 20, 21)] == [20, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("today", "open_"),
+    [(date(2026, 3, 9), True), (DEADLINE, True), (date(2026, 3, 11), False)],
+)
+def test_registration_is_open_until_the_deadline_inclusive(today, open_):
+    assert (registration_refusal(DEADLINE, today) is None) == open_
+
+
+@pytest.mark.parametrize(("taken", "fits"), [(0, True), (29, True), (30, False), (31, False)])
+def test_a_seat_is_free_below_the_quota(taken, fits):
+    assert (quota_refusal(30, taken) is None) == fits
