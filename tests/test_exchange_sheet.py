@@ -74,7 +74,7 @@ def test_gaps_are_listed_with_links_and_block_the_download(staff, schedule, cata
         f"/admin/exchange/bnsp-sheet/download/?schedule_id={schedule.id}&accept=1&format=csv"
     )
     assert accepted.status_code == 200
-    rows = list(csv.reader(io.StringIO(accepted.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(accepted.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == list(bnsp.COLUMNS)
     assert len(rows) == 5
     assert rows[4][bnsp.COLUMNS.index("kode_pekerjaan")] == ""
@@ -97,9 +97,9 @@ def test_a_period_of_test_dates(staff, schedule):
 
 
 def test_the_case_list_filter_makes_the_sheet(staff, schedule):
-    html = staff.get("/admin/case/?flt0_5=JDW-OTHER").get_data(True)
+    html = staff.get("/admin/case/?flt0_6=JDW-OTHER").get_data(True)
     assert "bnsp-sheet-link" in html
-    got = staff.get("/admin/exchange/bnsp-sheet/download/?from_list=1&flt0_5=JDW-OTHER")
+    got = staff.get("/admin/exchange/bnsp-sheet/download/?from_list=1&flt0_6=JDW-OTHER")
     rows = _sheet(got)
     assert [r[bnsp.COLUMNS.index("kode_jadwal")] for r in rows[1:]] == ["JDW-OTHER"]
 

@@ -72,8 +72,19 @@ def _csv_rows(response, delimiter: str = ";") -> list[list[str]]:
 
 
 def _xlsx_rows(response) -> list[tuple]:
+    """The sheet's rows, text with OOXML's `_xHHHH_` escapes (control characters) read back as
+    an office suite reads them."""
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-    return list(workbook.active.iter_rows(values_only=True))
+    return [
+        tuple(_unescaped(value) for value in row)
+        for row in workbook.active.iter_rows(values_only=True)
+    ]
+
+
+def _unescaped(value):
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), value)
 
 
 def test_the_case_export_streams_every_row_the_list_shows(secretariat, cases):

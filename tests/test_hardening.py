@@ -83,7 +83,8 @@ def test_exports_keep_a_formula_like_name_as_text(app, client, catalogue):
     db.session.commit()
     make_user("admin", "admin")
     login(client, "admin")
-    rows = list(csv.reader(io.StringIO(client.get("/admin/applicant/export/csv/").text)))
+    export = client.get("/admin/applicant/export/csv/").text
+    rows = list(csv.reader(io.StringIO(export), delimiter=";"))
     assert ' \'=HYPERLINK("http://x")' in rows[1]
     workbook = load_workbook(io.BytesIO(client.get("/admin/applicant/export/xlsx/").data))
     cells = [cell for row in workbook.active.iter_rows(min_row=2) for cell in row]

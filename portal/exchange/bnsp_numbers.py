@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ class NumberPreview:
         return [NumberChange(r.certificate_id, r.old, r.new) for r in self.changing]
 
 
-def preview(session: Session, table: Table) -> NumberPreview:
+def preview(session: Session, table: Table, today: date) -> NumberPreview:
     """Check every row of the file against the certificates, in a constant number of queries."""
     if not set(COLUMNS) & set(table.header) or not (
         CERTIFICATE in table.header or {NIK, SCHEME} <= set(table.header)
@@ -72,7 +73,7 @@ def preview(session: Session, table: Table) -> NumberPreview:
     rows = [_parsed(number, values, table) for number, values in table.rows]
     certificates = _certificates(session, rows, table)
     for row, values in zip(rows, (v for _, v in table.rows), strict=True):
-        _match(row, values, certificates)
+        _match(row, values, certificates, today)
     _check_numbers(session, rows)
     return NumberPreview(rows)
 
@@ -144,7 +145,7 @@ def _chunks(items: list) -> Iterable[list]:
         yield items[start : start + CHUNK]
 
 
-def _match(row: NumberRow, values: dict[str, str], certificates: dict) -> None:
+def _match(row: NumberRow, values: dict[str, str], certificates: dict, today: date) -> None:
     if row.certificate:
         cert = certificates.get(row.certificate)
         if cert is None:
@@ -152,7 +153,7 @@ def _match(row: NumberRow, values: dict[str, str], certificates: dict) -> None:
             return
     else:
         try:
-            nik = parse_nik(values.get(NIK, "")).number
+            nik = parse_nik(values.get(NIK, ""), today).number
         except Invalid as error:
             row.errors[NIK] = error.message
             return

@@ -151,7 +151,7 @@ class ExchangeView(BaseView):
     def _read_numbers(self, data: bytes, filename: str) -> bnsp_numbers.NumberPreview | None:
         try:
             table = reading.read(data, filename, current_app.config["IMPORT_MAX_ROWS"])
-            return bnsp_numbers.preview(db.session, table)
+            return bnsp_numbers.preview(db.session, table, _today())
         except reading.FileRefused as refused:
             flash(translate(refused.message), "error")
             return None
