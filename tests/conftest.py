@@ -21,6 +21,8 @@ from portal.models import (
     Applicant,
     Assessor,
     Attachment,
+    DecisionMeeting,
+    MeetingAttendee,
     Scheme,
     SchemeRequirement,
     Tuk,
@@ -29,6 +31,7 @@ from portal.models import (
 )
 from portal.passwords import hash_password
 from portal.rules.requirements import pustakawan_alternatives
+from portal.rules.vocabulary import Role
 from tests.mail import mailbox  # noqa: F401 (the loopback SMTP server and worker fixture)
 
 PASSWORD = "correct-horse-battery"
@@ -110,6 +113,21 @@ def make_user(username: str, *roles: str, assessor: Assessor | None = None, **fi
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def quorate_meeting(chair: User, held_on: date, place: str = "Ruang rapat LSP") -> DecisionMeeting:
+    """A decision meeting the rules accept: the chair and two more officials present."""
+    members = [
+        make_user(f"{chair.username}-{role}", role)
+        for role in (Role.QUALITY_HEAD, Role.STANDARDS_HEAD)
+    ]
+    meeting = DecisionMeeting(held_on=held_on, place=place, chair=chair)
+    meeting.attendees = [
+        MeetingAttendee(user=user, position=user.full_name) for user in (chair, *members)
+    ]
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

@@ -11,9 +11,8 @@ import pytest
 from portal import casework, clock
 from portal.casework.heads import _median
 from portal.extensions import db
-from portal.models import DecisionMeeting
 from portal.rules.vocabulary import Role
-from tests.conftest import login, make_user
+from tests.conftest import login, make_user, quorate_meeting
 from tests.test_case_actions import make_case
 
 
@@ -35,9 +34,7 @@ def decided(app, catalogue):
     cases = [make_case(catalogue, n=n).id for n in (1, 2, 3)]
     units = {u.id: {"verdict": "K", "evidence": "Portofolio"} for u in catalogue["units"]}
     today = clock.today()
-    meeting = DecisionMeeting(held_on=today, place="Jakarta", chair=chair)
-    db.session.add(meeting)
-    db.session.commit()
+    meeting = quorate_meeting(chair, today, "Jakarta")
     plan = {
         "units": {u: {"methods": ["observasi"]} for u in units},
         "tuk_id": catalogue["tuk"].id,

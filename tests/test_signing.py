@@ -212,7 +212,13 @@ def test_a_configured_key_that_is_missing_stops_the_portal_from_starting(tmp_pat
     from portal.config import finalise
 
     with pytest.raises(RuntimeError, match="CERT_SIGNING_P12"):
-        finalise({"SECRET_KEY": "x", "CERT_SIGNING_P12": str(tmp_path / "missing.p12")})
+        finalise(
+            {
+                "SECRET_KEY": "x",
+                "PUBLIC_BASE_URL": "https://sertifikasi.example.id",
+                "CERT_SIGNING_P12": str(tmp_path / "missing.p12"),
+            }
+        )
 
 
 def test_demo_mode_signs_with_the_demo_key_when_none_is_set(tmp_path, monkeypatch):

@@ -219,10 +219,10 @@ def test_the_home_page_costs_a_fixed_number_of_queries(client, catalogue, staff,
     assert counts[0] == counts[-1]
 
 
-def test_standards_head_is_told_nothing_waits_and_offered_the_heads_dashboard(client, staff):
+def test_standards_head_sees_the_appeals_to_decide_and_the_heads_dashboard(client, staff):
     login(client, "standar")
     page = client.get("/admin/").get_data(as_text=True)
-    assert "Tidak ada pekerjaan yang menunggu Anda" in page
+    assert re.findall(r'data-step="([^"]+)"', page) == ["appeal"]  # an appeal decider (#11)
     assert "/admin/pimpinan/" in page
 
 

@@ -99,7 +99,9 @@ RECORD_ACTIONS = {
 }
 SECRET_FIELDS = frozenset({"password_hash"})  # shown as changed, never their value
 CHANGED = "changed"
-_SKIPPED_FIELDS = frozenset({"created_at", "updated_at", "uploaded_at"})
+_SKIPPED_FIELDS = frozenset(
+    {"created_at", "updated_at", "uploaded_at", "session_version"}
+)  # bookkeeping, not data
 
 
 def record_edit(session: Session, user_id: int | None, record: Any, kind: str) -> bool:
