@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import (
     DateBetweenFilter,
@@ -14,6 +15,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
     FilterInList,
 )
+from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +29,6 @@ from ..models import (
     APPLICANT_NAME_FTS,
     Applicant,
     Assessor,
-    AuditEvent,
     Case,
     CaseUnit,
     Schedule,
@@ -311,24 +312,29 @@ class CaseView(FastListMixin, SecureModelView):
 
     # --- the case page ------------------------------------------------------------------------
 
-    def actions_for(self, case: Case) -> list[tuple[str, str]]:
-        """The actions the user may take on this case now: (action, label)."""
-        return [
-            (a.value, gettext(workflow.label(a)))
-            for a in casework.available_actions(db.session, case, current_user)
-        ]
-
-    @staticmethod
-    def status_css(case: Case) -> str:
-        """The badge colour of the case's status, as in the list."""
-        return STATUS_CSS.get(case.status, "secondary")
-
-    def may_start_new_application(self, case: Case) -> bool:
-        """True when a unit reached the re-assessment limit and a new application may start."""
-        facts = casework.load_facts(db.session, [case.id], needs=frozenset({"units"}))[case.id]
-        started = db.session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
-        return (
-            workflow.check_new_application(facts, casework.actor_of(current_user), started) is None
+    @expose("/details/")
+    def details_view(self) -> Any:
+        """The case page: one page model read by the service, so the template never queries."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        case_id = request.args.get("id", "")
+        page = (
+            casework.case_page(db.session, int(case_id), current_user)
+            if case_id.isdigit()
+            else None
+        )
+        if page is None:
+            flash(admin_gettext("Record does not exist."), "error")
+            return redirect(return_url)
+        return self.render(
+            self.details_template,
+            model=page.case,
+            page=page,
+            action_labels={a: gettext(workflow.label(a)) for a in page.actions},
+            status_css=STATUS_CSS.get(page.case.status, "secondary"),
+            history=(),  # the timeline holds the case's record edits (they carry its case_id)
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
+            return_url=return_url,
         )
 
     @expose("/new-application/", methods=("POST",))
@@ -348,14 +354,6 @@ class CaseView(FastListMixin, SecureModelView):
             return redirect(url_for(".details_view", id=case.id))
         flash(gettext("New application started: %(number)s.", number=new.reg_number), "success")
         return redirect(url_for(".details_view", id=new.id))
-
-    def timeline(self, case: Case) -> list[AuditEvent]:
-        """The case's audit events, oldest first."""
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-            )
-        )
 
     def get_query(self) -> Any:
         return scope_cases(super().get_query(), current_user)
