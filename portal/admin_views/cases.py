@@ -38,6 +38,7 @@ from ..models import (
     scheme_unit,
 )
 from ..rules import workflow
+from ..rules.chosen_units import chosen_units_refusal
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
@@ -382,19 +383,35 @@ class CaseView(FastListMixin, SecureModelView):
     def on_form_prefill(self, form: Any, id: Any) -> None:
         form.chosen_units.data = [cu.unit for cu in self.get_one(id).units]
 
-    def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
-        """Keep the chosen units inside the scheme, and give a new case its number.
+    def validate_form(self, form: Any) -> bool:
+        """The form's checks, then the rule on the chosen units (RULES #1) beside their field."""
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "chosen_units"):  # the delete and list forms choose no unit
+            return True
+        scheme = form.scheme.data
+        units = list(form.chosen_units.data or ())
+        refusal = chosen_units_refusal(
+            _scheme_unit_ids(scheme.id) if scheme is not None else None,
+            [(u.id, u.code) for u in units],
+        )
+        if refusal is None:
+            return True
+        form.chosen_units.errors = [*form.chosen_units.errors, translate(refusal)]
+        return False
 
-        Autoflush is off while checking: the new case is in the session without its number yet.
+    def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        """Refuse a change after submission, give a new case its number, keep the chosen units.
+
+        Autoflush is off while numbering: the new case is in the session without its number yet.
         """
         if not is_created and model.status not in EDITABLE_CASE_STATUSES:
             raise ValidationError(
                 gettext("The application can be changed only while it is a draft or returned.")
             )
         chosen = list(form.chosen_units.data or ())
-        with db.session.no_autoflush:
-            _check_units_in_scheme(model.scheme, chosen)
-            if is_created:
+        if is_created:
+            with db.session.no_autoflush:
                 model.status = CaseStatus.DRAFT.value
                 model.reg_number = casework.next_reg_number(db.session, clock.lsp_today())
         keep = {u.id for u in chosen}
@@ -403,17 +420,10 @@ class CaseView(FastListMixin, SecureModelView):
         ]
 
 
-def _check_units_in_scheme(scheme: Scheme | None, units: list[Unit]) -> None:
-    """Refuse units that are not part of the chosen scheme (RULES.md #1)."""
-    if scheme is None or not units:
-        raise ValidationError(gettext("Choose a scheme and at least one of its units."))
-    allowed = set(
+def _scheme_unit_ids(scheme_id: int) -> frozenset[int]:
+    """The ids of the scheme's units, the facts the chosen-units rule judges against."""
+    return frozenset(
         db.session.scalars(
-            select(scheme_unit.c.unit_id).where(scheme_unit.c.scheme_id == scheme.id)
+            select(scheme_unit.c.unit_id).where(scheme_unit.c.scheme_id == scheme_id)
         )
     )
-    outside = [u.code for u in units if u.id not in allowed]
-    if outside:
-        raise ValidationError(
-            gettext("These units are not part of the scheme: %(codes)s", codes=", ".join(outside))
-        )
