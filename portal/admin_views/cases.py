@@ -340,19 +340,16 @@ class CaseView(FastListMixin, SecureModelView):
 
     @expose("/new-application/", methods=("POST",))
     def new_application_view(self) -> Any:
-        """Start the new application that the re-assessment limit requires, pre-filled (2.10)."""
+        """Start the new application that the re-assessment limit requires, pre-filled (2.10).
+        A refusal goes back to the case page with its reason (security.py's handler)."""
         if not workflow.NEW_APPLICATION_ROLES.intersection(current_user.roles):
             abort(403)
         case = self.get_one(request.form.get("id", ""))
         if case is None:
             abort(404)
-        try:
-            new = casework.start_new_application_from(
-                db.session, case, current_user, current_app.config
-            )
-        except workflow.Refusal as refusal:
-            flash(translate(refusal), "error")
-            return redirect(url_for(".details_view", id=case.id))
+        new = casework.start_new_application_from(
+            db.session, case, current_user, current_app.config
+        )
         flash(gettext("New application started: %(number)s.", number=new.reg_number), "success")
         return redirect(url_for(".details_view", id=new.id))
 
