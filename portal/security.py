@@ -7,8 +7,9 @@ import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,6 +17,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import csrf, db
+from .i18n import translate
+from .rules.workflow import Refusal
 
 # One limiter for the app (login throttling, certificate verification), keyed by the remote
 # address: behind a reverse proxy, trust its X-Forwarded-For with werkzeug's ProxyFix, or every
@@ -142,6 +145,19 @@ def init_app(app: Flask) -> None:
         ),
     }
 
+    @app.errorhandler(Refusal)
+    def _refused(refusal: Refusal) -> Any:
+        """A service call said no: the one place a refusal becomes a message. A form posted from
+        a page goes back to that page with the reason; anything else gets a 409 page."""
+        release_session()  # a refusal changes nothing: drop whatever the request had begun
+        message = translate(refusal)
+        back = _same_site_referrer()
+        wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
+        if request.method == "POST" and back and not wants_json:
+            flash(message, "error")
+            return redirect(back)
+        return _error_page(409, message)
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if request.path.startswith("/static/"):
@@ -153,6 +169,15 @@ def init_app(app: Flask) -> None:
     def _server_error(_error: Exception) -> Any:
         release_session()  # the page reads the user; a failed transaction must not fail it too
         return _error_page(500, messages[500]())
+
+
+def _same_site_referrer() -> str | None:
+    """The page the request came from, when it is one of ours (never another site)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    return referrer if parts.scheme in ("http", "https") and parts.netloc == request.host else None
 
 
 def release_session() -> None:

@@ -341,11 +341,9 @@ class SecureModelView(ModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         """A record's page gets its history ("Riwayat") loaded here, not by the template."""
         model = kwargs.get("model")
-        if template == self.details_template and model is not None:
+        if template == self.details_template and model is not None and "history" not in kwargs:
             record_id = getattr(model, self._primary_key)
-            kwargs.setdefault(
-                "history", audit.history_of(db.session, self.model.__tablename__, record_id)
-            )
+            kwargs["history"] = audit.history_of(db.session, self.model.__tablename__, record_id)
         return super().render(template, **kwargs)
 
     # --- object-level scoping -----------------------------------------------------------------

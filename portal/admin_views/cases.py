@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.contrib.sqla.filters import (
     DateBetweenFilter,
@@ -14,6 +15,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterEqual,
     FilterInList,
 )
+from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +29,6 @@ from ..models import (
     APPLICANT_NAME_FTS,
     Applicant,
     Assessor,
-    AuditEvent,
     Case,
     CaseUnit,
     Schedule,
@@ -37,6 +38,7 @@ from ..models import (
     scheme_unit,
 )
 from ..rules import workflow
+from ..rules.chosen_units import chosen_units_refusal
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
@@ -311,51 +313,45 @@ class CaseView(FastListMixin, SecureModelView):
 
     # --- the case page ------------------------------------------------------------------------
 
-    def actions_for(self, case: Case) -> list[tuple[str, str]]:
-        """The actions the user may take on this case now: (action, label)."""
-        return [
-            (a.value, gettext(workflow.label(a)))
-            for a in casework.available_actions(db.session, case, current_user)
-        ]
-
-    @staticmethod
-    def status_css(case: Case) -> str:
-        """The badge colour of the case's status, as in the list."""
-        return STATUS_CSS.get(case.status, "secondary")
-
-    def may_start_new_application(self, case: Case) -> bool:
-        """True when a unit reached the re-assessment limit and a new application may start."""
-        facts = casework.load_facts(db.session, [case.id], needs=frozenset({"units"}))[case.id]
-        started = db.session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
-        return (
-            workflow.check_new_application(facts, casework.actor_of(current_user), started) is None
+    @expose("/details/")
+    def details_view(self) -> Any:
+        """The case page: one page model read by the service, so the template never queries."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        case_id = request.args.get("id", "")
+        page = (
+            casework.case_page(db.session, int(case_id), current_user)
+            if case_id.isdigit()
+            else None
+        )
+        if page is None:
+            flash(admin_gettext("Record does not exist."), "error")
+            return redirect(return_url)
+        return self.render(
+            self.details_template,
+            model=page.case,
+            page=page,
+            action_labels={a: gettext(workflow.label(a)) for a in page.actions},
+            status_css=STATUS_CSS.get(page.case.status, "secondary"),
+            history=(),  # the timeline holds the case's record edits (they carry its case_id)
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
+            return_url=return_url,
         )
 
     @expose("/new-application/", methods=("POST",))
     def new_application_view(self) -> Any:
-        """Start the new application that the re-assessment limit requires, pre-filled (2.10)."""
+        """Start the new application that the re-assessment limit requires, pre-filled (2.10).
+        A refusal goes back to the case page with its reason (security.py's handler)."""
         if not workflow.NEW_APPLICATION_ROLES.intersection(current_user.roles):
             abort(403)
         case = self.get_one(request.form.get("id", ""))
         if case is None:
             abort(404)
-        try:
-            new = casework.start_new_application_from(
-                db.session, case, current_user, current_app.config
-            )
-        except workflow.Refusal as refusal:
-            flash(translate(refusal), "error")
-            return redirect(url_for(".details_view", id=case.id))
+        new = casework.start_new_application_from(
+            db.session, case, current_user, current_app.config
+        )
         flash(gettext("New application started: %(number)s.", number=new.reg_number), "success")
         return redirect(url_for(".details_view", id=new.id))
-
-    def timeline(self, case: Case) -> list[AuditEvent]:
-        """The case's audit events, oldest first."""
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-            )
-        )
 
     def get_query(self) -> Any:
         return scope_cases(super().get_query(), current_user)
@@ -384,19 +380,35 @@ class CaseView(FastListMixin, SecureModelView):
     def on_form_prefill(self, form: Any, id: Any) -> None:
         form.chosen_units.data = [cu.unit for cu in self.get_one(id).units]
 
-    def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
-        """Keep the chosen units inside the scheme, and give a new case its number.
+    def validate_form(self, form: Any) -> bool:
+        """The form's checks, then the rule on the chosen units (RULES #1) beside their field."""
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "chosen_units"):  # the delete and list forms choose no unit
+            return True
+        scheme = form.scheme.data
+        units = list(form.chosen_units.data or ())
+        refusal = chosen_units_refusal(
+            _scheme_unit_ids(scheme.id) if scheme is not None else None,
+            [(u.id, u.code) for u in units],
+        )
+        if refusal is None:
+            return True
+        form.chosen_units.errors = [*form.chosen_units.errors, translate(refusal)]
+        return False
 
-        Autoflush is off while checking: the new case is in the session without its number yet.
+    def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        """Refuse a change after submission, give a new case its number, keep the chosen units.
+
+        Autoflush is off while numbering: the new case is in the session without its number yet.
         """
         if not is_created and model.status not in EDITABLE_CASE_STATUSES:
             raise ValidationError(
                 gettext("The application can be changed only while it is a draft or returned.")
             )
         chosen = list(form.chosen_units.data or ())
-        with db.session.no_autoflush:
-            _check_units_in_scheme(model.scheme, chosen)
-            if is_created:
+        if is_created:
+            with db.session.no_autoflush:
                 model.status = CaseStatus.DRAFT.value
                 model.reg_number = casework.next_reg_number(db.session, clock.lsp_today())
         keep = {u.id for u in chosen}
@@ -405,17 +417,10 @@ class CaseView(FastListMixin, SecureModelView):
         ]
 
 
-def _check_units_in_scheme(scheme: Scheme | None, units: list[Unit]) -> None:
-    """Refuse units that are not part of the chosen scheme (RULES.md #1)."""
-    if scheme is None or not units:
-        raise ValidationError(gettext("Choose a scheme and at least one of its units."))
-    allowed = set(
+def _scheme_unit_ids(scheme_id: int) -> frozenset[int]:
+    """The ids of the scheme's units, the facts the chosen-units rule judges against."""
+    return frozenset(
         db.session.scalars(
-            select(scheme_unit.c.unit_id).where(scheme_unit.c.scheme_id == scheme.id)
+            select(scheme_unit.c.unit_id).where(scheme_unit.c.scheme_id == scheme_id)
         )
     )
-    outside = [u.code for u in units if u.id not in allowed]
-    if outside:
-        raise ValidationError(
-            gettext("These units are not part of the scheme: %(codes)s", codes=", ".join(outside))
-        )

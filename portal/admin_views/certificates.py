@@ -26,7 +26,6 @@ from ..models import Certificate, Scheme
 from ..rules import certificates as certs
 from ..rules.vocabulary import CERTIFICATE_STATUS_LABELS, CertificateStatus
 from ..rules.waiting import Step
-from ..rules.workflow import Refusal
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices
 
@@ -220,19 +219,16 @@ class CertificateView(SecureModelView):
 
     @expose("/recertify/", methods=("POST",))
     def recertify_view(self) -> Any:
-        """Start a re-certification case for a certificate (seed 2.12) and open it."""
+        """Start a re-certification case for a certificate (seed 2.12) and open it. A refusal
+        goes back to the certificate's page with its reason (security.py's handler)."""
         if not certs.RECERTIFICATION_ROLES.intersection(current_user.roles):
             abort(403)
         certificate = self.get_one(request.form.get("id", ""))
         if certificate is None:
             abort(404)
-        try:
-            case = casework.start_recertification(
-                db.session, certificate, current_user, current_app.config
-            )
-        except Refusal as refusal:
-            flash(translate(refusal), "error")
-            return redirect(url_for(".details_view", id=certificate.id))
+        case = casework.start_recertification(
+            db.session, certificate, current_user, current_app.config
+        )
         flash(gettext("Re-certification started: %(number)s.", number=case.reg_number), "success")
         return redirect(url_for("case.details_view", id=case.id))
 

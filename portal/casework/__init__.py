@@ -16,17 +16,19 @@ from .lifecycle import (
     record_surveillance,
     start_recertification,
 )
-from .offers import available_actions
+from .offers import CasePage, available_actions, case_page
 from .settings import Outcome, Settings, actor_of
 from .transitions import BATCH_SIZE, apply
 
 __all__ = [
     "BATCH_SIZE",
+    "CasePage",
     "Outcome",
     "Settings",
     "actor_of",
     "apply",
     "available_actions",
+    "case_page",
     "change_certificates",
     "expire_certificates",
     "load_facts",
