@@ -24,7 +24,11 @@ LATER = "A badge is printed once the case is ready for assessment; it is now: %s
         (S.APPEALED, True, None),
         (S.CLOSED, True, LATER % "closed"),
         (S.WITHDRAWN, True, LATER % "withdrawn"),
-        (S.READY_FOR_ASSESSMENT, False, "The case is not on a schedule: a badge names the schedule."),
+        (
+            S.READY_FOR_ASSESSMENT,
+            False,
+            "The case is not on a schedule: a badge names the schedule.",
+        ),
     ],
 )
 def test_a_badge_once_the_case_is_ready_for_assessment(status, has_schedule, message):
