@@ -474,6 +474,8 @@ def test_decision_meeting_minutes(app, staff, catalogue, chair):
     decided = make_case(catalogue, n=1, decision_meeting=meeting)
     not_yet = make_case(catalogue, n=2, decision_meeting=meeting, status="not_yet_competent")
     not_yet.units[1].result = "BK"
+    not_yet.units[1].recommendation = "K"
+    not_yet.units[1].decision_reason = "Bukti portofolio tidak asli"
     db.session.commit()
 
     response = staff.get(f"/documents/meetings/{meeting.id}/minutes.pdf")
@@ -488,6 +490,7 @@ def test_decision_meeting_minutes(app, staff, catalogue, chair):
         "Kepala Bagian Umum",
         decided.reg_number,
         not_yet.reg_number,
+        "Alasan keputusan berbeda dari rekomendasi: Bukti portofolio tidak asli",
     ):
         assert expected in text, expected
 

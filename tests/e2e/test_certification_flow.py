@@ -198,10 +198,11 @@ def download_certificate(page: Page) -> None:
 
 
 def verify_publicly(page: Page, live: Live, number: str, holder: str) -> None:
-    """Anyone can check the certificate on /verifikasi by its number."""
+    """Anyone can check the certificate on /verifikasi by its number and the holder's name."""
     log_out(page)
     click_to_load(page, page.locator("nav a[href='/verifikasi']"))
     page.locator("#nomor").fill(number)
+    page.locator("#nama").fill(holder)
     click_to_load(page, page.locator("form:has(#nomor) button[type=submit]"))
     found = page.locator("main .card.border-success")
     expect(found.locator(".card-header strong")).to_have_text(
