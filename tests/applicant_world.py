@@ -12,10 +12,11 @@ from portal import clock
 from portal.applicant.accounts import CONFIRM, make_token
 from portal.extensions import db
 from portal.models import ApplicantAccount, Schedule
+from tests import files
 from tests.conftest import _FAST_HASH, PASSWORD, csrf_token
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PDF = files.pdf()  # real files: uploads are checked by parsing and decoding them
+JPEG = files.image("JPEG")
 
 _niks = count(1)
 
