@@ -45,6 +45,7 @@ from wtforms.i18n import messages_path
 from .config import PROJECT_DIR
 from .extensions import babel, db
 from .rules import certificates, workflow
+from .rules.schedules import SEAT_OVERRIDE
 from .rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
@@ -256,6 +257,7 @@ ACTION_LABELS = {
     "record_surveillance": N_("Surveillance report recorded"),
     "start_recertification": N_("Re-certification started"),
     "start_new_application": N_("New application started"),
+    SEAT_OVERRIDE: N_("Schedule's quota or deadline overridden"),
     "record_created": N_("Record created"),
     "record_updated": N_("Record changed"),
     "record_deleted": N_("Record deleted"),

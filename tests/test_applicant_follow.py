@@ -122,7 +122,8 @@ def test_a_missing_unit_verdict_keeps_what_was_typed(client, submitted, catalogu
 
 def test_the_badge_once_the_assessment_is_planned(client, submitted, catalogue):
     url = f"/asesi/permohonan/{submitted.id}/kartu-peserta.pdf"
-    assert client.get(url).status_code == 404
+    refused = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "A badge is printed once the case is ready for assessment" in refused
     _set(
         submitted,
         status="ready_for_assessment",

@@ -217,16 +217,18 @@ def _fail_and_appeal(world: dict, ids: list[int]) -> casework.Outcome:
     return run(world, "quality", Action.DECIDE_APPEAL, ids, outcome="upheld", reason="Ulang")
 
 
-def test_fourth_reassessment_is_refused_and_a_new_application_offered(world):
+def test_no_fourth_reassessment_the_case_closes_and_a_new_application_is_offered(world):
     ids = new_cases(world)
     to_assessed(world, ids, verdict="BK")
     for _ in range(3):
         assert _fail_and_appeal(world, ids).done == ids
         reassess(world, ids, "BK")
     fourth = _fail_and_appeal(world, ids)
-    assert fourth.done == []
-    assert "a new application is required" in str(fourth.skipped[0][2])
-    assert statuses(ids) == [CaseStatus.APPEALED]
+    assert fourth.done == ids
+    assert statuses(ids) == [CaseStatus.CLOSED], "closed, not left in Banding"
+    case = db.session.get(Case, ids[0])
+    assert case.closing_reason == "Ulang"
+    assert max(cu.reassessment_count for cu in case.units) == 3
 
     new = casework.start_new_application_from(
         db.session, db.session.get(Case, ids[0]), world["secretariat"], SETTINGS

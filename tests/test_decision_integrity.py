@@ -203,3 +203,26 @@ def test_a_decision_against_the_recommendation_needs_and_keeps_a_reason(client, 
         ).all()
     )
     assert reasons == {unit.id: "Portofolio tidak asli", world["units"][1].id: None}
+
+
+def test_an_upheld_appeal_past_the_reassessment_limit_closes_the_case(app, client, world):
+    (case_id,) = test_casework.new_cases(world, 1, CaseStatus.NOT_YET_COMPETENT)
+    db.session.execute(update(CaseUnit).where(CaseUnit.case_id == case_id).values(result="K"))
+    spent = db.session.scalars(select(CaseUnit).where(CaseUnit.case_id == case_id)).first()
+    spent.result, spent.reassessment_count = "BK", 3
+    db.session.commit()
+    answers = dict.fromkeys(APPEAL_QUESTIONS, True)
+    test_casework.run(
+        world, "secretariat", Action.APPEAL, [case_id], reason="Asesor keliru", **answers
+    )
+    login(client, "mutu")
+    act(client, "decide_appeal", case_id, outcome="upheld", reason="Bukti baru diterima")
+    assert status_of(case_id) == CaseStatus.CLOSED, "not left in Banding"
+    case = db.session.get(Case, case_id)
+    db.session.refresh(case)
+    assert case.closing_reason == "Bukti baru diterima"
+    assert db.session.scalar(select(Appeal.status).where(Appeal.case_id == case_id)) == "upheld"
+    secretariat = app.test_client()
+    login(secretariat, "sekretariat")
+    page = secretariat.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    assert 'id="start-new-application"' in page, "the case links to the new application"

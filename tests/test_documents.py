@@ -375,6 +375,8 @@ def test_badges_of_a_schedule(app, staff, catalogue):
     with_photo = make_case(catalogue, n=1, schedule=schedule, status="ready_for_assessment")
     _attach_photo(app, with_photo)
     make_case(catalogue, n=2, schedule=schedule, status="withdrawn")
+    make_case(catalogue, n=3, schedule=schedule, status="draft")
+    make_case(catalogue, n=4, schedule=schedule, status="verified")
 
     response = staff.get(f"/documents/schedules/{schedule.id}/badges.pdf")
 
@@ -384,9 +386,37 @@ def test_badges_of_a_schedule(app, staff, catalogue):
     for expected in ("Budi Santoso", "REG-2025-0001", "Klaster Layanan Pemustaka", "TUK Perpusnas"):
         assert expected in text
     assert "12 Maret 2025" in text
-    assert "REG-2025-0002" not in text  # a withdrawn asesi gets no badge
+    for left_out in ("REG-2025-0002", "REG-2025-0003", "REG-2025-0004"):
+        assert left_out not in text, "withdrawn, draft and verified cases get no badge"
     sizes = {image.image.size for image in PdfReader(io.BytesIO(response.data)).pages[0].images}
     assert (300, 400) in sizes, "the photo, cropped to 3 x 4"
+
+
+def test_the_badge_of_one_case_once_it_is_ready_for_assessment(app, english_staff, catalogue):
+    schedule = Schedule(
+        code="JDW-09",
+        scheme=catalogue["scheme"],
+        tuk=catalogue["tuk"],
+        starts_on=ISSUED,
+        ends_on=ISSUED,
+        registration_deadline=ISSUED,
+        quota=10,
+    )
+    db.session.add(schedule)
+    case = make_case(catalogue, n=1, schedule=schedule, status="verified")
+    url = f"/documents/cases/{case.id}/badge.pdf"
+
+    refused = english_staff.get(url)
+    assert refused.status_code == 409
+    assert "A badge is printed once the case is ready for assessment" in refused.get_data(
+        as_text=True
+    )
+
+    case.status = "ready_for_assessment"
+    db.session.commit()
+    response = english_staff.get(url)
+    assert response.status_code == 200
+    assert "REG-2025-0001" in pdf_text(response.data)
 
 
 def _attach_photo(app, case: Case) -> None:

@@ -63,6 +63,7 @@ PLAIN = {
     "documents.certificates_zip": ("certificate", READ),
     "documents.register": ("certificate", READ),
     "documents.badges": ("case", READ),
+    "documents.case_badge": ("case", READ),
     "documents.application_form": ("case", READ),
     "documents.self_assessment_form": ("case", READ),
     "documents.minutes": ("decision_meeting", READ),

@@ -19,10 +19,12 @@ from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
+from wtforms.fields import TextAreaField
 from wtforms.validators import ValidationError
 
 from .. import casework, clock
+from ..casework import audit
 from ..extensions import db
 from ..i18n import translate
 from ..models import (
@@ -39,6 +41,12 @@ from ..models import (
 )
 from ..rules import workflow
 from ..rules.chosen_units import chosen_units_refusal
+from ..rules.schedules import (
+    SEAT_OVERRIDE,
+    SEATLESS_STATUSES,
+    placement_refusal,
+    seat_refusal,
+)
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
@@ -142,6 +150,7 @@ class CaseView(FastListMixin, SecureModelView):
         "chosen_units",
         "purpose",
         "schedule",
+        "seat_override_note",
         "tuk",
         "trainer",
         "declaration_signed",
@@ -151,7 +160,14 @@ class CaseView(FastListMixin, SecureModelView):
     form_extra_fields = {
         "chosen_units": QuerySelectMultipleField(
             _l("Unit kompetensi chosen"), query_factory=_all_units, allow_blank=False
-        )
+        ),
+        "seat_override_note": TextAreaField(
+            _l("Override note for a full or closed schedule"),
+            description=_l(
+                "Kepala Bidang Sertifikasi only: with a note, the case is placed on a schedule "
+                "that is full or past its registration deadline; the note goes into the audit trail."
+            ),
+        ),
     }
     form_choices = {"purpose": choices(Purpose, PURPOSE_LABELS)}
     form_ajax_refs = {
@@ -397,6 +413,14 @@ class CaseView(FastListMixin, SecureModelView):
         form.chosen_units.errors = [*form.chosen_units.errors, translate(refusal)]
         return False
 
+    def _on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        """The checks and the record's audit event, then the seat on the schedule the case was
+        put on (a new case is flushed by then, so an override's event names it)."""
+        moved = is_created or inspect(model).attrs.schedule.history.has_changes()
+        super()._on_model_change(form, model, is_created)
+        if moved and model.schedule is not None:
+            _take_seat(model, form.seat_override_note.data)
+
     def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
         """Refuse a change after submission, give a new case its number, keep the chosen units.
 
@@ -415,6 +439,42 @@ class CaseView(FastListMixin, SecureModelView):
         model.units = [cu for cu in model.units if cu.unit_id in keep] + [
             CaseUnit(unit=u) for u in chosen if u.id not in {cu.unit_id for cu in model.units}
         ]
+
+
+def _take_seat(case: Case, override_note: str | None) -> None:
+    """Refuse a schedule that is full or closed (rules/schedules.py), unless the certification
+    head overrides it with a note, audited. The schedule's row is locked while counting."""
+    schedule = db.session.scalar(
+        select(Schedule).where(Schedule.id == case.schedule.id).with_for_update()
+    )
+    taken = db.session.scalar(
+        select(func.count()).where(
+            Case.schedule_id == schedule.id,
+            Case.status.not_in(SEATLESS_STATUSES),
+            Case.id != case.id,
+        )
+    )
+    fact = {
+        "quota": schedule.quota,
+        "taken": taken,
+        "deadline": schedule.registration_deadline,
+        "today": clock.lsp_today(),
+    }
+    refusal = placement_refusal(
+        **fact, roles=frozenset(current_user.roles), override_note=override_note
+    )
+    if refusal is not None:
+        raise ValidationError(translate(refusal))
+    overridden = seat_refusal(**fact)
+    if overridden is not None:
+        audit.write_event(
+            db.session,
+            user_id=current_user.id,
+            action=SEAT_OVERRIDE,
+            case_id=case.id,
+            note=override_note.strip(),
+            data={"schedule": schedule.code, "refusal": str(overridden)},
+        )
 
 
 def _scheme_unit_ids(scheme_id: int) -> frozenset[int]:

@@ -37,6 +37,7 @@ from ..i18n import translate
 from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.applicant_steps import next_step
+from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
@@ -464,18 +465,6 @@ def attachment(attachment_id: int) -> Any:
 
 # --- documents: badge and certificate --------------------------------------------------------
 
-# The badge is handed out once the assessment is planned (seed 2.7).
-BADGE_STATUSES = frozenset(
-    {
-        CaseStatus.READY_FOR_ASSESSMENT,
-        CaseStatus.ASSESSED,
-        CaseStatus.COMPETENT,
-        CaseStatus.NOT_YET_COMPETENT,
-        CaseStatus.CERTIFIED,
-        CaseStatus.APPEALED,
-    }
-)
-
 
 def _pdf_download(pdf: bytes, filename: str) -> Response:
     return Response(
@@ -493,9 +482,10 @@ def _pdf_download(pdf: bytes, filename: str) -> Response:
 def badge(case_id: int) -> Any:
     """The applicant's badge (kartu peserta) once the assessment is planned."""
     case = _own(case_id)
-    document = paperwork.case_badge(case) if case.status in BADGE_STATUSES else None
-    if document is None:
-        abort(404)
+    try:
+        document = paperwork.case_badge(case)
+    except Refusal as refusal:
+        return _refused(refusal, url_for("asesi.application", case_id=case.id))
     return _pdf_download(document.pdf, document.filename)
 
 

@@ -28,6 +28,7 @@ from ..models import (
     Unit,
     User,
 )
+from ..rules.badges import BADGE_STATUSES, badge_refusal
 from ..rules.certificates import effective_status
 from ..rules.vocabulary import AttachmentKind, CaseStatus, Verdict
 from ..scoping import scope_cases
@@ -97,7 +98,7 @@ def schedule_badges(schedule_id: int, user: User) -> Document | None:
     cases = db.session.scalars(
         scope_cases(
             select(Case)
-            .where(Case.schedule_id == schedule_id, Case.status != CaseStatus.WITHDRAWN)
+            .where(Case.schedule_id == schedule_id, Case.status.in_(BADGE_STATUSES))
             .options(
                 selectinload(Case.applicant),
                 selectinload(Case.scheme),
@@ -112,11 +113,26 @@ def schedule_badges(schedule_id: int, user: User) -> Document | None:
     return _badges(schedule, list(cases), f"tanda-pengenal-{schedule.code}")
 
 
-def case_badge(case: Case) -> Document | None:
-    """The badge (kartu peserta) of one case with a schedule: what the applicant downloads."""
-    if case.schedule is None:
-        return None
+def case_badge(case: Case) -> Document:
+    """The badge (kartu peserta) of one case; a `Refusal` says why a case gets none yet."""
+    refusal = badge_refusal(case.status, case.schedule is not None)
+    if refusal is not None:
+        raise refusal
     return _badges(case.schedule, [case], f"kartu-peserta-{case.reg_number}")
+
+
+def visible_case_badge(case_id: int, user: User) -> Document | None:
+    """The badge of one case the user may see (None when they may not); a `Refusal` when the
+    case gets no badge yet."""
+    case = _visible_case(
+        case_id,
+        user,
+        selectinload(Case.applicant),
+        selectinload(Case.scheme),
+        selectinload(Case.schedule),
+        selectinload(Case.attachments),
+    )
+    return None if case is None else case_badge(case)
 
 
 def _badges(schedule: Schedule, cases: list[Case], filename: str) -> Document:

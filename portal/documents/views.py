@@ -28,8 +28,10 @@ from sqlalchemy import or_, select
 from ..auth import roles_required
 from ..casework import Settings
 from ..extensions import db
+from ..i18n import translate
 from ..models import Case, Certificate
 from ..rules.access import SCREENS
+from ..rules.workflow import Refusal
 from ..scoping import scope_cases
 from . import forms, paperwork
 from .archive import keeper, loader
@@ -218,6 +220,16 @@ def register() -> Response:
 def badges(schedule_id: int) -> Response:
     """The ID badges of a schedule's asesi."""
     return _pdf(paperwork.schedule_badges(schedule_id, current_user))
+
+
+@bp.get("/cases/<int:case_id>/badge.pdf")
+@screen_required("case")
+def case_badge(case_id: int) -> Any:
+    """The badge of one case, or the reason it gets none yet."""
+    try:
+        return _pdf(paperwork.visible_case_badge(case_id, current_user))
+    except Refusal as refusal:
+        return render_template("error.html", status=409, message=translate(refusal)), 409
 
 
 @bp.get("/cases/<int:case_id>/fr-apl-01.pdf")

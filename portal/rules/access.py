@@ -36,7 +36,8 @@ class ScreenAccess:
 SCREENS: dict[str, ScreenAccess] = {
     "dashboard": ScreenAccess(ALL_STAFF, frozenset()),
     "applicant": ScreenAccess(_MANAGEMENT, frozenset({_A, _S})),
-    "case": ScreenAccess(_MANAGEMENT | _APPEAL_DECIDERS | {_AS}, frozenset({_A, _S})),
+    # the certification head edits a case to place it on a full or closed schedule (override)
+    "case": ScreenAccess(_MANAGEMENT | _APPEAL_DECIDERS | {_AS}, frozenset({_A, _S, _CH})),
     "attachment": ScreenAccess(_MANAGEMENT | {_AS}, frozenset({_A, _S})),
     "scheme": ScreenAccess(ALL_STAFF, frozenset({_A, _SH})),
     "unit": ScreenAccess(ALL_STAFF, frozenset({_A, _SH})),

@@ -643,21 +643,13 @@ def _outcome_known(ctx: Context) -> Refusal | None:
     return None
 
 
-def _reassessment_limit(ctx: Context) -> Refusal | None:
-    """A unit is re-assessed at most three times; then a new application is required."""
-    if ctx.inputs["outcome"] != AppealStatus.UPHELD:
-        return None
-    return _first(
-        Refusal(
-            N_(
-                "Unit %(unit)s has been re-assessed %(limit)s times: a new application is required."
-            ),
-            unit=u.code,
-            limit=REASSESSMENT_LIMIT,
-        )
-        for u in ctx.facts.units
+def _units_at_limit(facts: CaseFacts) -> list[UnitFacts]:
+    """The BK units re-assessed three times: none of them may be re-assessed again (2.10)."""
+    return [
+        u
+        for u in facts.units
         if u.result == Verdict.BK and u.reassessment_count >= REASSESSMENT_LIMIT
-    )
+    ]
 
 
 # --- choices and effects ---------------------------------------------------------------------
@@ -671,8 +663,9 @@ def _competent_if_all_k(ctx: Context) -> CaseStatus:
 
 
 def _reassess_if_upheld(ctx: Context) -> CaseStatus:
-    """An upheld appeal sends the case back to assessment; a rejected one closes it."""
-    if ctx.inputs["outcome"] == AppealStatus.UPHELD:
+    """An upheld appeal sends the case back to assessment; a rejected one closes it, and so does
+    an upheld one when a unit reached the re-assessment limit (the asesi applies again)."""
+    if ctx.inputs["outcome"] == AppealStatus.UPHELD and not _units_at_limit(ctx.facts):
         return CaseStatus.READY_FOR_ASSESSMENT
     return CaseStatus.CLOSED
 
@@ -765,8 +758,9 @@ def _write_decision(ctx: Context) -> Change:
 
 
 def _write_appeal_decision(ctx: Context) -> Change:
-    """Upheld: the BK units go back to assessment, counted; rejected: the case closes."""
-    if ctx.inputs["outcome"] != AppealStatus.UPHELD:
+    """Upheld: the BK units go back to assessment, counted; rejected, or upheld with a unit at
+    the re-assessment limit: the case closes with the decider's reason."""
+    if ctx.inputs["outcome"] != AppealStatus.UPHELD or _units_at_limit(ctx.facts):
         return Change(case={"closing_reason": ctx.inputs["reason"]})
     reopened = {"result": None, "recommendation": None, "recommendation_note": None}
     return Change(
@@ -941,7 +935,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         N_("Decide appeal"),
         requires=("outcome", "reason"),
         who=(_not_the_assessor, _not_the_decider),
-        guards=(_outcome_known, _reassessment_limit),
+        guards=(_outcome_known,),
         reads=_UNITS,
         effect=_write_appeal_decision,
     ),
@@ -1107,9 +1101,7 @@ def check_new_application(facts: CaseFacts, actor: Actor, started: str | None) -
     """Why a pre-filled new application may not start from this case, or None."""
     if not NEW_APPLICATION_ROLES.intersection(actor.roles):
         return Refusal(ROLE_REFUSED, action="start_new_application")
-    if not any(
-        u.result == Verdict.BK and u.reassessment_count >= REASSESSMENT_LIMIT for u in facts.units
-    ):
+    if not _units_at_limit(facts):
         return Refusal(
             N_("A new application starts from a case only when a unit reached the limit.")
         )

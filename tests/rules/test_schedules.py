@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from portal.rules.schedules import quota_refusal, registration_refusal, seat_refusal, seats_left
+from portal.rules.schedules import (
+    placement_refusal,
+    quota_refusal,
+    registration_refusal,
+    seat_refusal,
+    seats_left,
+)
 
 DEADLINE = date(2026, 3, 10)
 
@@ -39,3 +45,32 @@ def test_registration_is_open_until_the_deadline_inclusive(today, open_):
 @pytest.mark.parametrize(("taken", "fits"), [(0, True), (29, True), (30, False), (31, False)])
 def test_a_seat_is_free_below_the_quota(taken, fits):
     assert (quota_refusal(30, taken) is None) == fits
+
+
+HEAD = frozenset({"certification_head"})
+SECRETARIAT = frozenset({"secretariat"})
+FULL = "This schedule is full: all 20 seats are taken."
+CLOSED = "Registration for this schedule closed on 2026-03-10."
+
+
+@pytest.mark.parametrize(
+    ("taken", "today", "roles", "note", "message"),
+    [
+        (5, DEADLINE, SECRETARIAT, None, None),
+        (20, DEADLINE, SECRETARIAT, None, FULL),
+        (20, DEADLINE, SECRETARIAT, "Permintaan instansi", FULL),
+        (5, date(2026, 3, 11), SECRETARIAT, "Terlambat", CLOSED),
+        (20, DEADLINE, HEAD, None, FULL),
+        (20, DEADLINE, HEAD, "   ", FULL),
+        (20, DEADLINE, HEAD, "Permintaan instansi", None),
+        (5, date(2026, 3, 11), HEAD, "Berkas terlambat dikirim pos", None),
+        (5, DEADLINE, HEAD, None, None),
+    ],
+)
+def test_staff_place_a_case_within_the_seats_unless_the_head_overrides(
+    taken, today, roles, note, message
+):
+    refusal = placement_refusal(
+        quota=20, taken=taken, deadline=DEADLINE, today=today, roles=roles, override_note=note
+    )
+    assert (str(refusal) if refusal else None) == message

@@ -287,9 +287,6 @@ GUARD_CASES = [
      "The person who decided this case cannot decide its appeal."),
     ("_outcome_known", Action.DECIDE_APPEAL, S.APPEALED, {}, {"outcome": "maybe"}, QUALITY,
      "Choose whether the appeal is upheld or rejected."),
-    ("_reassessment_limit", Action.DECIDE_APPEAL, S.APPEALED,
-     {"units": (UNITS[0], _bk(UNITS[1], REASSESSMENT_LIMIT))}, {}, QUALITY,
-     "Unit R.91PRP02.021.1 has been re-assessed 3 times: a new application is required."),
 ]  # fmt: skip
 
 
@@ -371,6 +368,14 @@ def test_rejected_appeal_closes_with_the_reason():
         Action.DECIDE_APPEAL, facts(S.APPEALED), QUALITY, inputs(outcome="rejected"), POLICY
     )
     assert (step.to, step.change.case) == (S.CLOSED, {"closing_reason": "Ijazah tidak terbaca"})
+
+
+def test_an_upheld_appeal_at_the_reassessment_limit_closes_the_case_with_the_reason():
+    spent = facts(S.APPEALED, units=(UNITS[0], _bk(UNITS[1], REASSESSMENT_LIMIT)))
+    step = plan(Action.DECIDE_APPEAL, spent, QUALITY, inputs(outcome="upheld"), POLICY)
+    assert (step.to, step.change.case) == (S.CLOSED, {"closing_reason": "Ijazah tidak terbaca"})
+    assert step.change.units == {}, "no unit is re-assessed a fourth time"
+    assert check_new_application(evolve(spent, step), SECRETARIAT, None) is None
 
 
 def test_a_rejected_appeal_ignores_the_reassessment_limit():
