@@ -24,6 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from portal.extensions import db
 from portal.worker.engine import configure
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ class Mailbox:
 
     def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
         """Wait until at least `count` messages arrived (fails after `timeout` seconds)."""
+        _end_the_tests_transaction()
         deadline = time.monotonic() + timeout
         while len(self.messages) < count:
             if time.monotonic() > deadline:
@@ -73,6 +75,7 @@ class Mailbox:
 
     def settle(self, seconds: float = 1.0) -> list[EmailMessage]:
         """The messages once nothing more arrived for `seconds` (to check that none was extra)."""
+        _end_the_tests_transaction()
         seen = -1
         while seen != len(self.messages):
             seen = len(self.messages)
@@ -100,6 +103,13 @@ class Mailbox:
     def stop_worker(self) -> None:
         if self.worker is not None:
             self.kill_worker()
+
+
+def _end_the_tests_transaction() -> None:
+    """The test's app context outlives its requests, so its session may still hold the
+    transaction a request began (on SQLite a POST's is a write lock, kept until the request's
+    teardown removes the session in production): end it, so that the worker can write."""
+    db.session.commit()
 
 
 def _free_port() -> int:
