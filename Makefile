@@ -8,7 +8,7 @@ PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
 .PHONY: run test lint test-sqlite test-postgres bench bench-peer i18n audit clean install
-.PHONY: e2e-deps test-e2e pdf-deps office-deps
+.PHONY: e2e-deps test-e2e pdf-deps office-deps redis-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 # The suite includes the browser scenarios (tests/e2e, marker e2e): Playwright drives Debian's
 # Chromium, never a downloaded browser. E2E_REQUIRED=1 makes a missing browser fail, not skip.
-test-sqlite: $(STAMP) e2e-deps pdf-deps office-deps
+test-sqlite: $(STAMP) e2e-deps pdf-deps office-deps redis-deps
 	env -u DATABASE_URL E2E_REQUIRED=1 $(PY) -m pytest -q
 
 test-e2e: $(STAMP) e2e-deps
@@ -84,6 +84,20 @@ office-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui; \
 	else \
 		echo "== exports: LibreOffice is missing (apt-get install libreoffice-calc-nogui): openpyxl only"; \
+	fi
+
+# The production broker and rate-limit store: the suite uses Redis at 127.0.0.1:6379 when it
+# answers (and says so when it skips). Installed from Debian's packages and started when missing.
+redis-deps:
+	@if $(PY) -c "import redis; redis.Redis(host='127.0.0.1', socket_timeout=2).ping()" 2>/dev/null; then \
+		echo "== Redis answers at 127.0.0.1:6379"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		command -v redis-server >/dev/null || { apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } ; \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+			|| echo "== Redis could not be started: the tests that need it will say SKIPPED"; \
+	else \
+		echo "== Redis does not answer at 127.0.0.1:6379: the tests that need it will say SKIPPED"; \
 	fi
 
 test-postgres: $(STAMP) pdf-deps
