@@ -187,7 +187,8 @@ def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, s
     pdf = client.get(f"/asesi/permohonan/{submitted.id}/sertifikat.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     home = client.get("/asesi/").get_data(as_text=True)
-    assert "Your yearly surveillance report is due." in home
+    assert "Your yearly surveillance report is due." in home.split("</head>", 1)[1]
+    assert "surveillance" not in home.split("</title>", 1)[0]  # the page's title is only a title
     assert "recertify-button" not in home  # expires beyond the horizon
 
     url = f"/asesi/sertifikat/{cert.id}/surveilan"
