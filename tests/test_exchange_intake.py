@@ -196,6 +196,7 @@ def test_the_quota_counts_existing_cases_and_the_file_row_by_row(staff, schedule
             applicant=applicant(90 + n),
             scheme=catalogue["scheme"],
             schedule=schedule,
+            status="submitted",  # a submitted case holds its seat (rules/schedules.py)
         )
         for n in range(3)
     )
@@ -215,6 +216,7 @@ def test_the_quota_is_checked_again_when_committing(staff, schedule, catalogue):
             applicant=applicant(90 + n),
             scheme=catalogue["scheme"],
             schedule=schedule,
+            status="submitted",  # a submitted case holds its seat (rules/schedules.py)
         )
         for n in range(4)
     )
