@@ -94,6 +94,7 @@ CASE_PAGES = (
 def test_a_case_list_page_runs_at_most_four_queries_whatever_its_size(client, many, queries, url):
     make_user("sekretariat", "secretariat")
     login(client, "sekretariat")
+    client.get(url.format(size=10))  # a first visit may fill the process's caches (filter options)
     counts = {size: page_queries(client, queries, url.format(size=size)) for size in (25, 100)}
     # the user (roles joined), the count, the page's ids, the page's rows with their joins
     assert counts[25] == counts[100] <= 4, queries
