@@ -10,6 +10,7 @@ import io
 import shutil
 import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -63,7 +64,11 @@ def validation(pdf: bytes, key_path: str):
         key_path, passphrase=DEMO_SIGNING_PASSPHRASE.encode()
     ).signing_cert
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    return validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+    context = ValidationContext(trust_roots=[cert])
+    # in a thread of its own: pyHanko's sync API runs a loop, and the browser tests' loop may
+    # still run in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, signature, context).result()
 
 
 def pdfsig(pdf: bytes, tmp_path) -> str:

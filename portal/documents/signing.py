@@ -8,12 +8,16 @@ signing needs no Flask app: bulk-export workers sign with the plain `SigningSett
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -92,8 +96,21 @@ def sign_pdf(pdf: bytes, settings: SigningSettings) -> bytes:
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=STAMP_BOX),
     )
     reserved = RESERVED_WITH_TIMESTAMP if timestamper else RESERVED
-    out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=reserved)
-    return out.getvalue()
+    signing = pdf_signer.async_sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=reserved
+    )
+    return _run(signing).getvalue()
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run pyHanko's asynchronous signer to the end: on a loop of its own, in a thread of its
+    own when this thread already runs a loop (pyHanko's sync API would refuse there)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _mtime(path: str) -> int:
