@@ -78,12 +78,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path) -> Iterator[Server]:
-    """gunicorn with 2 workers serving the portal on a free loopback port, stopped afterwards."""
+def gunicorn(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[Server]:
+    """gunicorn with sync workers serving the portal on a free loopback port, stopped afterwards."""
     import gunicorn.config
 
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     if any(s.name == "control_socket_disable" for s in gunicorn.config.KNOWN_SETTINGS):
         command.append("--no-control-socket")  # gunicorn 24+: no socket shared between runs
     with open(log, "ab") as out:

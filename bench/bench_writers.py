@@ -17,49 +17,27 @@ import http.client
 import io
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import (  # noqa: E402 - the scale benchmark's server, browser and databases
     PG_URL,
-    PROJECT,
     Browser,
-    Server,
     Target,
     _pg_admin,
-    free_port,
+    gunicorn,
     postgres_answers,
     seed,
 )
 
 WORKERS = 4  # gunicorn sync workers: several processes writing to one database
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], log: Path):  # noqa: ANN201
-    """gunicorn with WORKERS sync workers on a free loopback port, stopped afterwards."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [*command, "portal:create_app()"], env=env, cwd=PROJECT, stdout=out, stderr=out
-        )
-    server = Server(process, port)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def one_page_pdf() -> bytes:
@@ -168,7 +146,7 @@ class Writer:
 def measure(target: Target, writers: int, seconds: float, log: Path) -> Counter[int]:
     """Run the writers against a live gunicorn on the target; the answers by status."""
     pdf = one_page_pdf()
-    with gunicorn(target.env() | {"RATELIMIT_ENABLED": "0"}, log) as server:
+    with gunicorn(target.env() | {"RATELIMIT_ENABLED": "0"}, log, WORKERS) as server:
         crew = [Writer(server.port, n, pdf) for n in range(writers)]
         for writer in crew:
             writer.setup()
