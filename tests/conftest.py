@@ -70,6 +70,7 @@ def app(tmp_path) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
+            "DEMO": False,  # whatever PORTAL_DEMO the Makefile exports; demo tests turn it on
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "UPLOAD_DIR": tmp_path / "uploads",
             "RATELIMIT_ENABLED": False,
