@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
+from sqlalchemy import select
 
 from portal.extensions import db
+from portal.models import OutboxMessage
 from portal.worker.engine import configure
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -72,6 +74,22 @@ class Mailbox:
                 )
             time.sleep(0.05)
         return self.messages
+
+    def recorded(self, key: str, timeout: float = 30) -> OutboxMessage:
+        """The outbox row of `key` once the worker has recorded it as sent.
+
+        The worker commits "sent" after the server's reply, so a message can arrive a moment
+        before its row says so.
+        """
+        _end_the_tests_transaction()
+        deadline = time.monotonic() + timeout
+        while True:
+            db.session.expire_all()
+            row = db.session.scalars(select(OutboxMessage).filter_by(key=key)).one()
+            db.session.commit()
+            if row.status == "sent" or time.monotonic() > deadline:
+                return row
+            time.sleep(0.05)
 
     def settle(self, seconds: float = 1.0) -> list[EmailMessage]:
         """The messages once nothing more arrived for `seconds` (to check that none was extra)."""
