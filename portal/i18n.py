@@ -50,6 +50,7 @@ from .rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
+    CONFLICT_KIND_LABELS,
     N_,
     PURPOSE_LABELS,
     ROLE_LABELS,
@@ -278,7 +279,7 @@ LABELS = {
 PARAM_LABELS = {
     "status": {**CERTIFICATE_STATUS_LABELS, **CASE_STATUS_LABELS},
     "action": ACTION_LABELS,
-    "kind": ATTACHMENT_KIND_LABELS,
+    "kind": {**ATTACHMENT_KIND_LABELS, **CONFLICT_KIND_LABELS},  # no code is in both
 }
 
 
@@ -294,8 +295,10 @@ def _shown(name: str, value: Any) -> Any:
     if isinstance(value, date):
         return format_long_date(value)
     labels = PARAM_LABELS.get(name)
-    if labels and isinstance(value, str) and value in labels:
-        return gettext(labels[value])
+    if labels and isinstance(value, str):
+        codes = value.split(", ")  # a rule lists several codes as "a, b"
+        if all(code in labels for code in codes):
+            return ", ".join(gettext(labels[code]) for code in codes)
     return value
 
 
@@ -324,5 +327,6 @@ def init_app(app: Flask) -> None:
         longdate=format_long_date,
         localdatetime=format_local_datetime,
         number=format_number,
+        translate=translate,  # a rule's Refusal or Message, e.g. why an action is disabled
     )
     app.register_blueprint(bp)

@@ -196,6 +196,17 @@ def catalogue(app: Flask) -> dict:
     }
 
 
+@pytest.fixture
+def staff(app, catalogue):
+    """One user per role of the flow; the asesor is linked to the catalogue's asesor."""
+    return {
+        "secretariat": make_user("sekretariat", "secretariat"),
+        "assessor": make_user("asesor", "assessor", assessor=catalogue["assessor"]),
+        "chair": make_user("ketua", "chair", position="Ketua LSP"),
+        "head": make_user("kabid", "certification_head", position="Kepala Bidang Sertifikasi"),
+    }
+
+
 _stored_names = count(1)
 
 

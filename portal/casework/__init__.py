@@ -8,6 +8,7 @@ certificates and their numbers, supersession), `lifecycle` follows certificates 
 may do now.
 """
 
+from .action_pages import ActionPage, action_page
 from .applications import next_reg_number, start_new_application_from
 from .facts import load_facts
 from .lifecycle import (
@@ -21,6 +22,8 @@ from .settings import Outcome, Settings, actor_of
 from .transitions import BATCH_SIZE, apply
 
 __all__ = [
+    "ActionPage",
+    "action_page",
     "BATCH_SIZE",
     "CasePage",
     "Outcome",
