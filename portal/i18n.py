@@ -47,6 +47,7 @@ from .extensions import babel, db
 from .rules import certificates, workflow
 from .rules.schedules import SEAT_OVERRIDE
 from .rules.vocabulary import (
+    APPEAL_STATUS_LABELS,
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
@@ -272,6 +273,7 @@ LABELS = {
     "role": ROLE_LABELS,
     "tuk": TUK_TYPE_LABELS,
     "attachment": ATTACHMENT_KIND_LABELS,
+    "appeal": APPEAL_STATUS_LABELS,
 }
 
 
