@@ -17,7 +17,7 @@ from .lifecycle import (
     record_surveillance,
     start_recertification,
 )
-from .offers import CasePage, available_actions, case_page
+from .offers import CasePage, case_page
 from .settings import Outcome, Settings, actor_of
 from .transitions import BATCH_SIZE, apply
 
@@ -30,7 +30,6 @@ __all__ = [
     "Settings",
     "actor_of",
     "apply",
-    "available_actions",
     "case_page",
     "change_certificates",
     "expire_certificates",

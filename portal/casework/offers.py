@@ -25,16 +25,9 @@ from ..rules.workflow import (
     offers,
     reads,
 )
-from ..rules.workflow import available_actions as _available_actions
 from ..scoping import scope_cases
 from .facts import load_facts
 from .settings import Settings, actor_of
-
-
-def available_actions(session: Session, case: Case, actor: User) -> list[Action]:
-    """The actions this user may start on this case now, for its page and its action menu."""
-    facts = load_facts(session, [case.id])
-    return _available_actions(facts[case.id], actor_of(actor)) if case.id in facts else []
 
 
 @dataclass(frozen=True)
