@@ -615,11 +615,11 @@ def measure(target: Target, args: argparse.Namespace, log: Path) -> None:
     print(f"\n== {label}: {cases:,} demo cases, seeded in {target.seconds_seeded:.0f} s")
     app = in_process_app(target)
     paths = pages(app)
-    counts = query_counts(app, paths, "sekretariat")
+    counts = {} if args.exports_only else query_counts(app, paths, "sekretariat")
     with gunicorn(target.env(), log) as server:
         browser = Browser(server.port).login("sekretariat")
         print(f"{'page (as sekretariat)':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  target")
-        for name, path in paths:
+        for name, path in [] if args.exports_only else paths:
             p50, p95 = p50_p95(timings(browser, path, requests))
             targets = MILLION_TARGETS if cases >= 1_000_000 else PAGE_TARGETS[target.kind]
             limit = targets.get(name)
@@ -637,6 +637,8 @@ def measure(target: Target, args: argparse.Namespace, log: Path) -> None:
                 f"{peak:8.0f}  <= {EXPORT_TARGET_S:.0f} s, <= {EXPORT_TARGET_MB} MB peak: "
                 f"{'OK' if ok else 'MISSED'} (worker at {before:.0f} MB before)"
             )
+        if args.exports_only:
+            return
 
         print(
             f"\n{'bulk action':34} {'service':>8} {'p95':>8} {'HTTP':>8} {'p95':>8} {'done':>7}"
@@ -680,6 +682,7 @@ def main() -> None:
         help="PostgreSQL: measure --pg-db as it is when it exists (else seed it), and keep it",
     )
     parser.add_argument("--pages-only", action="store_true", help="no exports, no bulk actions")
+    parser.add_argument("--exports-only", action="store_true", help="no pages, no bulk actions")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="lsp-bench-"))

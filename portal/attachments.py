@@ -33,28 +33,24 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from . import clock
 from .casework import audit
+from .casework.verdicts import VERDICT_STATUSES, AttachmentVerdict, judge_attachments
 from .extensions import db
 from .i18n import translate
 from .models import Attachment, Case, PublicDocument, Schedule
 from .rules.access import can_read, can_write
-from .rules.identity import Message
 from .rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     EDITABLE_CASE_STATUSES,
     N_,
     AttachmentKind,
-    CaseStatus,
     DocumentKind,
 )
+from .rules.workflow import Refusal
 from .scoping import scope_cases
 from .transactions import begin_write
 from .uploads import StoredFile, UploadRefused, discard, store_upload, stored_path
 
 bp = Blueprint("attachments", __name__)
-
-# The secretariat judges the attachments of a submitted application (seed 2.3); before that
-# they may still change, and after it the verdicts are the record the verification rests on.
-VERDICT_STATUSES = frozenset({CaseStatus.SUBMITTED})
 
 DOCUMENT_KIND_LABELS = {
     DocumentKind.APPLICATION_LETTER: N_("Application letter"),
@@ -274,34 +270,14 @@ def verdict(attachment_id: int) -> Any:
     form = VerdictForm()
     if not form.validate_on_submit():
         return _back_to_case(case_id, _form_problem(form))
-    present, adequate = form.present.data == "1", form.adequate.data == "1"
-    if adequate and not present:
-        return _back_to_case(
-            case_id, gettext("An attachment that is not present cannot be adequate.")
-        )
-    begin_write(db.session)
-    attachment = _visible_attachment(attachment_id)
-    case = _visible_case(case_id, lock=True)
-    problem = _verdict_problem(case, attachment)
-    if problem:
-        db.session.rollback()
-        return _back_to_case(case_id, translate(problem))
-    attachment.present, attachment.adequate = present, adequate
-    attachment.verdict_note = (form.note.data or "").strip() or None
-    _audit(case, "attachment_verdict", attachment, attachment.verdict_note)
-    db.session.commit()
+    given = AttachmentVerdict(form.present.data == "1", form.adequate.data == "1", form.note.data)
+    try:
+        judge_attachments(db.session, case_id, current_user, {attachment.id: given})
+    except Refusal as refusal:
+        return _back_to_case(case_id, translate(refusal))
     return _back_to_case(
         case_id, gettext("Verdict recorded for %(name)s.", name=attachment.original_name), "success"
     )
-
-
-def _verdict_problem(case: Case, attachment: Attachment) -> Message | None:
-    """Why a verdict may not be recorded now, or None."""
-    if case.status not in VERDICT_STATUSES:
-        return Message(N_("Attachments are judged only while the application is submitted."))
-    if not attachment.is_current:
-        return Message(N_("This file was replaced; judge the current one."))
-    return None
 
 
 def _visible_attachment(attachment_id: int) -> Attachment:

@@ -47,9 +47,11 @@ from .extensions import babel, db
 from .rules import certificates, workflow
 from .rules.schedules import SEAT_OVERRIDE
 from .rules.vocabulary import (
+    APPEAL_STATUS_LABELS,
     ATTACHMENT_KIND_LABELS,
     CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
+    CONFLICT_KIND_LABELS,
     N_,
     PURPOSE_LABELS,
     ROLE_LABELS,
@@ -271,6 +273,7 @@ LABELS = {
     "role": ROLE_LABELS,
     "tuk": TUK_TYPE_LABELS,
     "attachment": ATTACHMENT_KIND_LABELS,
+    "appeal": APPEAL_STATUS_LABELS,
 }
 
 
@@ -278,7 +281,7 @@ LABELS = {
 PARAM_LABELS = {
     "status": {**CERTIFICATE_STATUS_LABELS, **CASE_STATUS_LABELS},
     "action": ACTION_LABELS,
-    "kind": ATTACHMENT_KIND_LABELS,
+    "kind": {**ATTACHMENT_KIND_LABELS, **CONFLICT_KIND_LABELS},  # no code is in both
 }
 
 
@@ -294,8 +297,10 @@ def _shown(name: str, value: Any) -> Any:
     if isinstance(value, date):
         return format_long_date(value)
     labels = PARAM_LABELS.get(name)
-    if labels and isinstance(value, str) and value in labels:
-        return gettext(labels[value])
+    if labels and isinstance(value, str):
+        codes = value.split(", ")  # a rule lists several codes as "a, b"
+        if all(code in labels for code in codes):
+            return ", ".join(gettext(labels[code]) for code in codes)
     return value
 
 
@@ -324,5 +329,6 @@ def init_app(app: Flask) -> None:
         longdate=format_long_date,
         localdatetime=format_local_datetime,
         number=format_number,
+        translate=translate,  # a rule's Refusal or Message, e.g. why an action is disabled
     )
     app.register_blueprint(bp)

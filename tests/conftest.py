@@ -13,7 +13,7 @@ from itertools import count
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal import create_app
 from portal.extensions import db
@@ -194,6 +194,31 @@ def catalogue(app: Flask) -> dict:
         "assessor": assessor,
         "applicant": applicant,
     }
+
+
+@pytest.fixture
+def staff(app, catalogue):
+    """One user per role of the flow; the asesor is linked to the catalogue's asesor."""
+    return {
+        "secretariat": make_user("sekretariat", "secretariat"),
+        "assessor": make_user("asesor", "assessor", assessor=catalogue["assessor"]),
+        "chair": make_user("ketua", "chair", position="Ketua LSP"),
+        "head": make_user("kabid", "certification_head", position="Kepala Bidang Sertifikasi"),
+    }
+
+
+@pytest.fixture
+def queries(app):
+    """The SQL statements run since the last `clear()`."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", count)
 
 
 _stored_names = count(1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -18,7 +17,7 @@ from portal.models import (
     DecisionMeeting,
     MeetingAttendee,
 )
-from tests.conftest import csrf_token, judged_attachment, login, make_user
+from tests.conftest import csrf_token, judged_attachment, login
 
 
 def make_case(catalogue, applicant=None, n: int = 1) -> Case:
@@ -55,17 +54,6 @@ def status_of(case_id: int) -> str:
     return db.session.get(Case, case_id).status
 
 
-@pytest.fixture
-def staff(app, catalogue):
-    """One user per role of the flow; the asesor is linked to the catalogue's asesor."""
-    return {
-        "secretariat": make_user("sekretariat", "secretariat"),
-        "assessor": make_user("asesor", "assessor", assessor=catalogue["assessor"]),
-        "chair": make_user("ketua", "chair", position="Ketua LSP"),
-        "head": make_user("kabid", "certification_head", position="Kepala Bidang Sertifikasi"),
-    }
-
-
 def switch(client, username):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
     login(client, username)
@@ -77,7 +65,7 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
     login(client, "sekretariat")
     act(client, "submit", case.id)
     assert status_of(case.id) == "submitted"
-    act(client, "verify", case.id)
+    act(client, "verify", case.id, all_good="y")
     assert status_of(case.id) == "verified"
     verdicts = {f"unit{u.id}__verdict": "K" for u in units}
     act(client, "record_self_assessment", case.id, **verdicts)

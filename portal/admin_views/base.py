@@ -344,7 +344,12 @@ class SecureModelView(ModelView):
         if template == self.details_template and model is not None and "history" not in kwargs:
             record_id = getattr(model, self._primary_key)
             kwargs["history"] = audit.history_of(db.session, self.model.__tablename__, record_id)
+            kwargs["related"] = self.related(model)
         return super().render(template, **kwargs)
+
+    def related(self, model: Any) -> Any:
+        """The records related to this one that its page lists (read by the service), or None."""
+        return None
 
     # --- object-level scoping -----------------------------------------------------------------
 

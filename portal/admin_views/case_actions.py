@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,15 +20,17 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..applicant.forms import MultiCheckboxField
+from ..casework.action_pages import ActionPage
+from ..casework.verdicts import AttachmentVerdict
 from ..extensions import db
-from ..models import Assessor, CaseUnit, DecisionMeeting, Tuk, Unit
+from ..models import CaseUnit, DecisionMeeting, Tuk, Unit
 from ..rules.vocabulary import AppealStatus, AssessmentMethod, Verdict
 from ..rules.workflow import Action
 
@@ -61,15 +64,6 @@ def _reason(label: Any = REASON) -> TextAreaField:
     return TextAreaField(label, validators=[DataRequired(), Length(max=REASON_MAX)])
 
 
-def _assessors() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Assessor.id, Assessor.full_name, Assessor.met_number)
-        .where(Assessor.active.is_(True))
-        .order_by(Assessor.full_name)
-    )
-    return [(str(i), f"{name} ({met})") for i, name, met in rows]
-
-
 def _tuks() -> list[tuple[str, str]]:
     rows = db.session.execute(select(Tuk.id, Tuk.code, Tuk.name).order_by(Tuk.name))
     return [(str(i), f"{code} {name}") for i, code, name in rows]
@@ -97,7 +91,8 @@ FIELDS: dict[Action, Callable[[], dict[str, Any]]] = {
     Action.RETURN: lambda: {"reason": _reason(_l("What must the applicant correct?"))},
     Action.RECORD_SELF_ASSESSMENT: dict,
     Action.ASSIGN_ASSESSOR: lambda: {
-        "assessor_id": SelectField(_l("Asesor"), choices=_assessors(), validators=[DataRequired()]),
+        # choices: the page's candidates (build_form), shown with workload and eligibility
+        "assessor_id": RadioField(_l("Asesor"), choices=[], validators=[InputRequired()]),
         "assessment_date": DateField(
             _l("Assessment date"), validators=[DataRequired(), plausible_date]
         ),
@@ -182,13 +177,25 @@ def unit_rows(case_ids: Sequence[int]) -> list[tuple[int, Unit, CaseUnit]]:
 
 
 def _unit_fields(action: Action, units: list[tuple[int, Unit, CaseUnit]], single: bool) -> dict:
-    """Per-unit fields for one case; one shared field per key for many cases."""
+    """Per-unit fields for one case, pre-filled with what the case holds; one shared field per
+    key for many cases. The decision's K/BK of one case starts as the asesor's recommendation,
+    shown beside it."""
     keys = UNIT_INPUTS.get(action, ())
-    targets = [(u.id, f"{u.code} {u.title}") for _, u, _ in units] if single else [("all", None)]
+    targets = [(u, cu) for _, u, cu in units if not _decided(action, cu)] if single else [None]
     fields: dict[str, Any] = {}
-    for unit_id, title in targets:
-        prefix = f"unit{unit_id}__"
-        if "verdict" in keys:
+    for target in targets:
+        unit, cu = target or (None, None)
+        prefix = f"unit{unit.id if unit else 'all'}__"
+        title = f"{unit.code} {unit.title}" if unit else None
+        if "verdict" in keys and action == Action.DECIDE and cu is not None:
+            fields[prefix + "verdict"] = RadioField(
+                title,
+                choices=VERDICTS,
+                default=cu.recommendation,
+                validators=[Optional()],
+                description=_recommended(cu),
+            )
+        elif "verdict" in keys:
             choices = list(VERDICTS)
             if action == Action.DECIDE:
                 choices = [(FOLLOW, _l("Follow the asesor's recommendation")), *choices]
@@ -208,21 +215,93 @@ def _unit_fields(action: Action, units: list[tuple[int, Unit, CaseUnit]], single
                 validators=[Optional(), Length(max=REASON_MAX)],
             )
         if "methods" in keys:
-            fields[prefix + "methods"] = SelectMultipleField(
-                title or _l("Methods for every unit"), choices=METHODS
+            fields[prefix + "methods"] = MultiCheckboxField(
+                title or _l("Methods for every unit"),
+                choices=METHODS,
+                default=list(cu.methods.split(",")) if cu and cu.methods else [],
             )
     return fields
 
 
-def build_form(action: Action, units: list[tuple[int, Unit, CaseUnit]], single: bool) -> FlaskForm:
-    """The form of an action for the selected cases, bound to the request's data."""
+def _decided(action: Action, cu: CaseUnit) -> bool:
+    """True for a unit that keeps its earlier result (after an upheld appeal): only the others
+    are recommended and decided again."""
+    return action in (Action.RECOMMEND, Action.DECIDE) and cu.result is not None
+
+
+def _recommended(cu: CaseUnit) -> str:
+    """The asesor's recommendation on a unit, as the decide form shows it beside the choice."""
+    if cu.recommendation is None:
+        return gettext("No recommendation recorded.")
+    text = gettext("Asesor's recommendation: %(verdict)s", verdict=cu.recommendation)
+    return f"{text} · {cu.recommendation_note}" if cu.recommendation_note else text
+
+
+def _verdict_fields(page: ActionPage) -> dict[str, Any]:
+    """The verify form's checklist: present and adequate per current attachment, pre-filled
+    with its verdict so far, and one box for "all present and adequate"."""
+    fields: dict[str, Any] = {
+        "all_good": BooleanField(_l("Every attachment is present and adequate"))
+    }
+    for a in page.attachments:
+        fields[f"att{a.id}__present"] = BooleanField(_l("Present"), default=bool(a.present))
+        fields[f"att{a.id}__adequate"] = BooleanField(_l("Adequate"), default=bool(a.adequate))
+        fields[f"att{a.id}__note"] = StringField(
+            _l("Note"), default=a.verdict_note or "", validators=[Optional(), Length(max=500)]
+        )
+    return fields
+
+
+def _prefill(action: Action, page: ActionPage) -> dict[str, Any]:
+    """What one case already holds for the form's fields (the plan set at assignment)."""
+    case = page.case
+    if case is None or action not in (Action.ASSIGN_ASSESSOR, Action.PRE_ASSESS):
+        return {}
+    known = {
+        "tuk_id": str(case.tuk_id) if case.tuk_id else None,
+        "assessor_id": str(case.assessor_id) if case.assessor_id else None,
+        "assessment_date": case.assessment_date,
+        "assessment_time": case.assessment_time,
+        "tools": case.assessment_tools,
+    }
+    return {key: value for key, value in known.items() if value is not None}
+
+
+def build_form(
+    action: Action, units: list[tuple[int, Unit, CaseUnit]], single: bool, page: ActionPage
+) -> FlaskForm:
+    """The form of an action for the selected cases, bound to the request's data (on GET,
+    pre-filled with what one case holds)."""
     attrs = {**FIELDS[action](), **_unit_fields(action, units, single)}
+    if action == Action.VERIFY and single:
+        attrs.update(_verdict_fields(page))
     form_class = type(f"{action.value.title()}Form", (FlaskForm,), attrs)
-    return form_class()
+    form = form_class(data=_prefill(action, page))
+    if action == Action.ASSIGN_ASSESSOR:
+        form.assessor_id.choices = [(str(c.assessor.id), str(c.assessor)) for c in page.candidates]
+    return form
+
+
+def verdicts_from(form: FlaskForm, page: ActionPage) -> dict[int, AttachmentVerdict]:
+    """The attachments' verdicts the verify form's checklist gives ("all" ticks every box)."""
+    every = bool(form.data.get("all_good"))
+    return {
+        a.id: AttachmentVerdict(
+            every or form[f"att{a.id}__present"].data,
+            every or form[f"att{a.id}__adequate"].data,
+            form[f"att{a.id}__note"].data,
+        )
+        for a in page.attachments
+    }
 
 
 def _is_unit_field(name: str) -> bool:
     return name.startswith("unit") and "__" in name
+
+
+def _is_own_field(name: str) -> bool:
+    """True for a field the form's template shows apart (per unit, per attachment, CSRF)."""
+    return _is_unit_field(name) or name.startswith("att") or name in ("csrf_token", "all_good")
 
 
 def unit_fields(form: FlaskForm) -> list[list[Any]]:
@@ -236,12 +315,12 @@ def unit_fields(form: FlaskForm) -> list[list[Any]]:
 
 def common_fields(form: FlaskForm) -> list[Any]:
     """The fields that apply to the whole action, for the template."""
-    return [f for f in form if not _is_unit_field(f.name) and f.name != "csrf_token"]
+    return [f for f in form if not _is_own_field(f.name)]
 
 
 def inputs_from(form: FlaskForm, action: Action, units: list[tuple[int, Unit, CaseUnit]]) -> dict:
     """The service's inputs from a validated form."""
-    data = {k: v for k, v in form.data.items() if k != "csrf_token" and not _is_unit_field(k)}
+    data = {k: v for k, v in form.data.items() if not _is_own_field(k)}
     for key in ("process_explained", "discussed_with_assessor", "involved_others"):
         if key in data:
             data[key] = data[key] == "1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -16,7 +17,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterInList,
 )
 from flask_admin.helpers import get_redirect_target
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, inspect, select
@@ -25,6 +26,7 @@ from wtforms.validators import ValidationError
 
 from .. import casework, clock
 from ..casework import audit
+from ..casework.verdicts import judge_attachments
 from ..extensions import db
 from ..i18n import translate
 from ..models import (
@@ -50,11 +52,12 @@ from ..rules.schedules import (
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
+    N_,
     PURPOSE_LABELS,
     CaseStatus,
     Purpose,
 )
-from ..rules.workflow import Action
+from ..rules.workflow import Action, Refusal
 from ..scoping import scope_cases
 from . import case_actions
 from .base import SecureModelView
@@ -84,6 +87,9 @@ STATUS_CSS = {
     CaseStatus.CLOSED: "dark",
     CaseStatus.WITHDRAWN: "dark",
 }
+
+
+NOT_EDITABLE = N_("The application can be changed only while it is a draft or returned.")
 
 
 def _all_units():
@@ -245,36 +251,74 @@ class CaseView(FastListMixin, SecureModelView):
         return self._action_page(Action(action), ids, all_matching)
 
     def _action_page(self, action: Action, ids: list[int], all_matching: bool) -> Any:
-        """Show the action's form; when it is submitted and valid, apply it and show the report."""
+        """Show the action's form; when it is submitted and valid, apply it and show the report.
+        One case's refused action comes back as its form, with the input and the reason."""
+        single = len(ids) == 1
+        page = casework.action_page(
+            db.session, action, ids, current_user, current_app.config, _typed_date()
+        )
         units = case_actions.unit_rows(ids) if action in case_actions.UNIT_INPUTS else []
-        form = case_actions.build_form(action, units, single=len(ids) == 1)
+        form = case_actions.build_form(action, units, single, page)
         submitted = request.method == "POST" and request.form.get("apply") == "1"
+        refusal = None
         if submitted and form.validate():
-            inputs = case_actions.inputs_from(form, action, units)
-            outcome = casework.apply(
-                db.session, action, ids, current_user, inputs, current_app.config
-            )
-            return self._report(action, outcome)
+            try:
+                outcome = self._apply(action, ids, form, page, units)
+            except Refusal as refused:
+                refusal = refused
+            else:
+                if not (single and outcome.skipped):
+                    return self._report(action, outcome)
+                refusal = outcome.skipped[0][2]
         cases = db.session.execute(
             select(Case.id, Case.reg_number, Applicant.full_name, Case.status)
             .join(Applicant, Applicant.id == Case.applicant_id)
             .where(Case.id.in_(ids[:20]))
             .order_by(Case.id)
         ).all()
+        blocked = page.offer.refusal if page.offer else None
         return self.render(
             "admin/case_action.html",
             action=action,
             action_label=gettext(workflow.label(action)),
             form=form,
+            page=page,
+            refusal=translate(refusal) if refusal else None,
+            blocked=translate(blocked) if blocked else None,
             ids=[] if all_matching else ids,
             count=len(ids),
             shown=cases,
-            single=len(ids) == 1,
+            single=single,
             unit_fields=case_actions.unit_fields(form),
             common_fields=case_actions.common_fields(form),
             form_url=url_for(".act_view", action=action.value, **request.args),
             return_url=self._return_url(ids),
         )
+
+    def _apply(
+        self,
+        action: Action,
+        ids: list[int],
+        form: Any,
+        page: casework.ActionPage,
+        units: list,
+    ) -> casework.Outcome:
+        """Record the verify form's checklist (its own transaction: the verdicts stand even
+        when the verification is refused), then apply the action through the service."""
+        if action == Action.VERIFY and page.attachments:
+            verdicts = case_actions.verdicts_from(form, page)
+            judged = judge_attachments(db.session, ids[0], current_user, verdicts)
+            if judged:
+                flash(
+                    ngettext(
+                        "Verdict recorded for %(num)d attachment.",
+                        "Verdicts recorded for %(num)d attachments.",
+                        len(judged),
+                    ),
+                    "info",
+                )
+        inputs = case_actions.inputs_from(form, action, units)
+        return casework.apply(db.session, action, ids, current_user, inputs, current_app.config)
 
     def _return_url(self, ids: list[int]) -> str:
         """Cancel goes back where the action started: the case page for one case, else the list."""
@@ -335,7 +379,7 @@ class CaseView(FastListMixin, SecureModelView):
         return_url = get_redirect_target() or self.get_url(".index_view")
         case_id = request.args.get("id", "")
         page = (
-            casework.case_page(db.session, int(case_id), current_user)
+            casework.case_page(db.session, int(case_id), current_user, current_app.config)
             if case_id.isdigit()
             else None
         )
@@ -346,8 +390,9 @@ class CaseView(FastListMixin, SecureModelView):
             self.details_template,
             model=page.case,
             page=page,
-            action_labels={a: gettext(workflow.label(a)) for a in page.actions},
+            action_labels={o.action: gettext(workflow.label(o.action)) for o in page.offers},
             status_css=STATUS_CSS.get(page.case.status, "secondary"),
+            edit_refusal=None if self.list_row_editable(page.case) else gettext(NOT_EDITABLE),
             history=(),  # the timeline holds the case's record edits (they carry its case_id)
             details_columns=self._details_columns,
             get_value=self.get_detail_value,
@@ -427,9 +472,7 @@ class CaseView(FastListMixin, SecureModelView):
         Autoflush is off while numbering: the new case is in the session without its number yet.
         """
         if not is_created and model.status not in EDITABLE_CASE_STATUSES:
-            raise ValidationError(
-                gettext("The application can be changed only while it is a draft or returned.")
-            )
+            raise ValidationError(gettext(NOT_EDITABLE))
         chosen = list(form.chosen_units.data or ())
         if is_created:
             with db.session.no_autoflush:
@@ -439,6 +482,14 @@ class CaseView(FastListMixin, SecureModelView):
         model.units = [cu for cu in model.units if cu.unit_id in keep] + [
             CaseUnit(unit=u) for u in chosen if u.id not in {cu.unit_id for cu in model.units}
         ]
+
+
+def _typed_date() -> date | None:
+    """The assessment date typed into a posted form (licences are judged against it), if any."""
+    try:
+        return date.fromisoformat(request.form.get("assessment_date", ""))
+    except ValueError:
+        return None
 
 
 def _take_seat(case: Case, override_note: str | None) -> None:

@@ -138,7 +138,8 @@ def _cells(
             if formatter is not None:
                 value = formatter(value)
             if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if not value.isprintable():  # C-fast test first: most text has no control
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
             elif isinstance(value, datetime):
                 aware = value if value.tzinfo else value.replace(tzinfo=UTC)
                 value = aware.astimezone(zone).replace(tzinfo=None, microsecond=0)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
+from ..casework import related
 from ..extensions import db
 from ..i18n import translate
 from ..models import Applicant, AssessorConflict, User
@@ -66,6 +67,7 @@ class ApplicantView(SecureModelView):
     """Applicants (asesi): FR.APL.01 part 1 and BNSP's reporting fields."""
 
     screen = "applicant"
+    details_template = "admin/applicant_details.html"
     column_list = (
         "nik",
         "full_name",
@@ -120,6 +122,10 @@ class ApplicantView(SecureModelView):
         "email": {"validators": [Optional(), EmailAddress()]},
         "nip": {"validators": [Optional(), Nip()]},
     }
+
+    def related(self, model: Applicant) -> related.Related:
+        """The applicant's cases, certificates and appeals."""
+        return related.applicant_related(db.session, model, current_user)
 
     def search_condition(self, word: str) -> Any:
         """A word with `@` is part of an e-mail address; any other part of a name, or with a

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from .. import casework
-from ..casework import audit
+from ..casework import audit, related
 from ..extensions import db
 from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
@@ -48,6 +48,7 @@ class DecisionMeetingView(SecureModelView):
     """Decision meetings (rapat keputusan) with their attendees and minutes."""
 
     screen = "decision_meeting"
+    details_template = "admin/meeting_details.html"
     column_list = ("held_on", "place", "chair", "minutes_pdf")
     column_formatters = {
         "minutes_pdf": link_formatter("documents.minutes", _l("Minutes (PDF)"), "meeting_id")
@@ -75,6 +76,10 @@ class DecisionMeetingView(SecureModelView):
         "minutes": _l("Minutes (berita acara)"),
         "minutes_pdf": _l("Minutes"),
     }
+
+    def related(self, model: DecisionMeeting) -> related.Related:
+        """The cases decided in the meeting."""
+        return related.meeting_related(db.session, model, current_user)
 
     def on_model_change(self, form: Any, model: DecisionMeeting, is_created: bool) -> None:
         """A meeting that decisions cite keeps its date, chair, attendees and minutes."""
@@ -155,6 +160,7 @@ class AppealView(SecureModelView):
     """Appeals (banding). Filing and deciding go through the case actions."""
 
     screen = "appeal"
+    details_template = "admin/appeal_details.html"
     allow_create = False
     allow_edit = False
     column_list = ("case", "filed_on", "status", "decided_on", "form_pdf")
@@ -184,6 +190,10 @@ class AppealView(SecureModelView):
         ),
         "involved_others": _l("Did the asesi involve another person in the appeal?"),
     }
+
+    def related(self, model: Appeal) -> Case | None:
+        """The appealed case with the decision it appeals."""
+        return related.appeal_case(db.session, model, current_user)
 
 
 class ComplaintView(SecureModelView):

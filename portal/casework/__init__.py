@@ -8,6 +8,7 @@ certificates and their numbers, supersession), `lifecycle` follows certificates 
 may do now.
 """
 
+from .action_pages import ActionPage, action_page
 from .applications import next_reg_number, start_new_application_from
 from .facts import load_facts
 from .lifecycle import (
@@ -16,18 +17,19 @@ from .lifecycle import (
     record_surveillance,
     start_recertification,
 )
-from .offers import CasePage, available_actions, case_page
+from .offers import CasePage, case_page
 from .settings import Outcome, Settings, actor_of
 from .transitions import BATCH_SIZE, apply
 
 __all__ = [
+    "ActionPage",
+    "action_page",
     "BATCH_SIZE",
     "CasePage",
     "Outcome",
     "Settings",
     "actor_of",
     "apply",
-    "available_actions",
     "case_page",
     "change_certificates",
     "expire_certificates",

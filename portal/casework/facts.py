@@ -288,3 +288,37 @@ def _assessor_facts(
         scheme_ids=frozenset(schemes),
         conflicts=dict(conflicts),
     )
+
+
+def active_assessors(
+    session: Session, applicant_ids: set[int]
+) -> list[tuple[Assessor, AssessorFacts]]:
+    """Every active assessor with their registration, schemes and declared conflicts with
+    these applicants, in three queries, for the list of whom cases may be assigned to."""
+    assessors = session.scalars(
+        select(Assessor).where(Assessor.active.is_(True)).order_by(Assessor.full_name)
+    ).all()
+    schemes: dict[int, set[int]] = defaultdict(set)
+    for assessor_id, scheme_id in session.execute(select(assessor_scheme)).all():
+        schemes[assessor_id].add(scheme_id)
+    conflicts: dict[int, dict[int, tuple[str, ...]]] = defaultdict(lambda: defaultdict(tuple))
+    for assessor_id, applicant_id, kind in session.execute(
+        select(
+            AssessorConflict.assessor_id, AssessorConflict.applicant_id, AssessorConflict.kind
+        ).where(AssessorConflict.applicant_id.in_(applicant_ids))
+    ):
+        conflicts[assessor_id][applicant_id] += (kind,)
+    return [
+        (
+            a,
+            AssessorFacts(
+                assessor_id=a.id,
+                name=a.full_name,
+                active=a.active,
+                licence_valid_until=a.licence_valid_until,
+                scheme_ids=frozenset(schemes[a.id]),
+                conflicts=dict(conflicts[a.id]),
+            ),
+        )
+        for a in assessors
+    ]

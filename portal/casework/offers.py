@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -16,18 +18,46 @@ from ..models import (
 )
 from ..rules.workflow import (
     Action,
+    CaseFacts,
+    Policy,
+    Refusal,
     check_new_application,
+    offers,
+    reads,
 )
-from ..rules.workflow import available_actions as _available_actions
 from ..scoping import scope_cases
 from .facts import load_facts
-from .settings import actor_of
+from .settings import Settings, actor_of
 
 
-def available_actions(session: Session, case: Case, actor: User) -> list[Action]:
-    """The actions this user may start on this case now, for its page and its action menu."""
-    facts = load_facts(session, [case.id])
-    return _available_actions(facts[case.id], actor_of(actor)) if case.id in facts else []
+@dataclass(frozen=True)
+class Offer:
+    """An action of the case's status that the user's roles take. `refusal` says why it cannot
+    succeed now, whatever its form says (the page shows it disabled with that reason)."""
+
+    action: Action
+    refusal: Refusal | None
+
+
+# The facts the offers read: those of every action's early guards (not the requirement check).
+_OFFER_FACTS = frozenset().union(*(reads(a) for a in Action)) - {"requirement_met"}
+
+
+def offers_of(facts: CaseFacts, user: User, settings: Mapping[str, Any] | None) -> list[Offer]:
+    """The offers to this user on a case with these facts (loaded with `_OFFER_FACTS`)."""
+    conf = Settings.of(settings)
+    policy = Policy(conf.today, conf.appeal_window_days, conf.meeting_quorum)
+    return [Offer(a, refusal) for a, refusal in offers(facts, actor_of(user), policy)]
+
+
+def case_offer(
+    session: Session, case_id: int, action: Action, user: User, settings: Mapping[str, Any]
+) -> Offer | None:
+    """The offer of one action on one case to this user, or None when their roles do not take
+    it from the case's status."""
+    facts = load_facts(session, [case_id], needs=_OFFER_FACTS).get(case_id)
+    found = offers_of(facts, user, settings) if facts else []
+    return next((offer for offer in found if offer.action == action), None)
 
 
 @dataclass(frozen=True)
@@ -48,12 +78,19 @@ class CasePage:
     case: Case
     units: list[CaseUnit]
     timeline: list[TimelineEntry]
-    actions: list[Action]
+    offers: list[Offer]
     may_start_new_application: bool
     certificate: Certificate | None  # offered as a document when the user may read it
 
+    @property
+    def actions(self) -> list[Action]:
+        """The actions whose form the user may fill in now."""
+        return [offer.action for offer in self.offers if offer.refusal is None]
 
-def case_page(session: Session, case_id: int, user: User) -> CasePage | None:
+
+def case_page(
+    session: Session, case_id: int, user: User, settings: Mapping[str, Any] | None = None
+) -> CasePage | None:
     """The case page of a case this user may see (None when not), in a constant number of
     queries whatever its number of units, attachments and events."""
     case = session.scalar(
@@ -73,14 +110,14 @@ def case_page(session: Session, case_id: int, user: User) -> CasePage | None:
     )
     if case is None:
         return None
-    facts = load_facts(session, [case.id], needs=frozenset({"units"}))[case.id]
+    facts = load_facts(session, [case.id], needs=_OFFER_FACTS)[case.id]
     actor = actor_of(user)
     started = session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
     return CasePage(
         case=case,
         units=list(case.units),
         timeline=_timeline(session, case.id),
-        actions=_available_actions(facts, actor),
+        offers=offers_of(facts, user, settings),
         may_start_new_application=check_new_application(facts, actor, started) is None,
         certificate=case.certificate,
     )

@@ -1086,6 +1086,61 @@ def available_actions(facts: CaseFacts, actor: Actor) -> list[Action]:
     return found
 
 
+# The guards that read no input: no form can change their answer, so an action one of them
+# refuses is shown disabled with its reason instead of offering a form that cannot succeed.
+_BEFORE_FORM: frozenset[Guard] = frozenset(
+    {
+        _has_units,
+        _units_in_scheme,
+        _declaration_signed,
+        _required_attachments,
+        _agreement_on_record,
+        _assessment_took_place,
+        _no_certificate_yet,
+        _within_appeal_window,
+    }
+)
+
+
+def offers(facts: CaseFacts, actor: Actor, policy: Policy) -> list[tuple[Action, Refusal | None]]:
+    """The actions the actor's roles take from the case's status, each with the first reason it
+    cannot succeed now whatever its form says (a guard about the actor, or one reading no
+    input), or None when its form may be filled in."""
+    found: dict[Action, Refusal | None] = {}
+    for row in TRANSITIONS:
+        if facts.status not in row.sources or row.action in found:
+            continue
+        if not row.roles.intersection(actor.roles):
+            continue
+        ctx = Context(facts, actor, {}, policy)
+        found[row.action] = _first(
+            (*(guard(ctx) for guard in row.who), *(g(ctx) for g in row.guards if g in _BEFORE_FORM))
+        )
+    return list(found.items())
+
+
+def assessor_refusal(facts: CaseFacts, assessor: AssessorFacts, on: date) -> Refusal | None:
+    """Why this assessor may not be assigned to the case for an assessment on this day, or None:
+    the assign row's own guards, asked before the form is sent so that it lists who is eligible."""
+    ctx = Context(
+        facts,
+        Actor(None, frozenset()),
+        {"assessor": assessor, "assessment_date": on},
+        Policy(today=on),
+    )
+    return _first(guard(ctx) for row in rows(Action.ASSIGN_ASSESSOR) for guard in row.guards)
+
+
+# The statuses in which an assigned assessor still has the case's assessment ahead: their
+# workload, shown when an assessor is chosen.
+ASSESSOR_WORKLOAD_STATUSES = frozenset(
+    status
+    for row in TRANSITIONS
+    if row.action == Action.ASSIGN_ASSESSOR or Role.ASSESSOR in row.roles
+    for status in row.sources
+)
+
+
 def actions_for_roles(roles: Iterable[str]) -> list[Action]:
     """The actions any of these roles may use somewhere in the flow (the list's action menu)."""
     held = frozenset(roles)

@@ -137,8 +137,8 @@ def test_a_new_application_reaches_a_verified_certificate(page: Page, live: Live
     log_in(page, CERT_HEAD)
     open_case(page, reg_number)
     next_step(page, "assign_assessor")
-    page.locator("#assessor_id").select_option(str(assessor_id))
-    page.locator("#assessment_date").fill((live.today + timedelta(days=7)).isoformat())
+    page.locator(f"input[name=assessor_id][value='{assessor_id}']").check()
+    type_date(page, "assessment_date", (live.today + timedelta(days=7)).isoformat())
     apply_action(page)
     expect(page.locator("#case-status").locator("xpath=ancestor::section")).to_contain_text(
         assessor_name
@@ -149,14 +149,13 @@ def test_a_new_application_reaches_a_verified_certificate(page: Page, live: Live
     open_case(page, reg_number)
     next_step(page, "pre_assess")
     page.locator("#tuk_id").select_option(index=0)
-    page.locator("#assessment_date").fill(live.today.isoformat())
+    type_date(page, "assessment_date", live.today.isoformat())
     page.locator("#assessment_time").fill("09:00")
     page.locator("#tools").fill("FR.IA.01 ceklis observasi; FR.IA.07 pertanyaan lisan")
     page.locator("#agreement_confirmed").check()
     for code in units:
-        unit_row(page, code).locator("select[name$='__methods']").select_option(
-            ["observasi", "lisan"]
-        )
+        for method in ("observasi", "lisan"):
+            unit_row(page, code).locator(f"input[name$='__methods'][value={method}]").check()
     shot(page, "action-form-pre-assessment")
     apply_action(page)
     expect_status(page, live, S.READY_FOR_ASSESSMENT)

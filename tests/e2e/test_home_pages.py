@@ -60,7 +60,12 @@ def test_a_count_on_the_home_page_opens_the_list_of_exactly_those_items(
     expect(card).to_be_visible()
     count = _count(card)
     assert count > 0, (username, step)
-    shot(page, f"home-{username}")
+    shot(page, f"home-{username}-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the home page scrolls sideways on a phone: {width}px"
+    shot(page, f"home-{username}-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
     click_to_load(page, card.locator(".waiting-count"))
     expect(page).to_have_url(re.compile(re.escape(list_path)))
     rows = page.locator("table.model-list tbody tr:not(:has(td[colspan]))")  # not "no items"

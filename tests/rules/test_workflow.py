@@ -31,10 +31,12 @@ from portal.rules.workflow import (
     Transition,
     UnitFacts,
     actions_for_roles,
+    assessor_refusal,
     available_actions,
     check,
     check_new_application,
     label,
+    offers,
     plan,
     rows,
     target_status,
@@ -621,3 +623,53 @@ def test_a_departure_from_the_recommendation_keeps_its_reason():
         1: {"result": "BK", "decision_reason": "Bukti portofolio palsu"},
         2: {"result": "K"},
     }
+
+
+# --- what a page offers before any input (issue 15) -------------------------------------------
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_offers_are_the_roles_actions_and_a_refused_one_cannot_succeed_with_any_input(status):
+    case = facts(status, assessment_date=TODAY + timedelta(days=3))  # the recommendation waits
+    for actor in ACTORS:
+        offered = dict(offers(case, actor, POLICY))
+        assert set(offered) == {
+            row.action for row in TRANSITIONS if status in row.sources and row.roles & actor.roles
+        }
+        assert [a for a, r in offered.items() if r is None] == [
+            a for a in available_actions(case, actor) if offered.get(a) is None
+        ]
+        for action, refusal in offered.items():
+            if refusal is not None:  # the inputs that satisfy every action do not help
+                assert check(action, case, actor, inputs(), POLICY) is not None
+
+
+def test_an_offer_says_why_it_cannot_succeed_now():
+    unsigned = facts(S.DRAFT, declaration_signed=False)
+    assert str(dict(offers(unsigned, SECRETARIAT, POLICY))[Action.SUBMIT]) == (
+        "The applicant has not signed the declaration."
+    )
+    early = facts(S.READY_FOR_ASSESSMENT, assessment_date=TODAY + timedelta(days=3))
+    refusal = dict(offers(early, ASSESSOR, POLICY))[Action.RECOMMEND]
+    assert refusal.msgid.startswith("The assessment is planned for")
+    assert str(dict(offers(facts(S.ASSESSED), TRAINER, POLICY))[Action.DECIDE]) == (
+        "The trainer of this applicant cannot decide this case."
+    )
+    assert dict(offers(facts(S.ASSESSED), CHAIR, POLICY)) == {Action.DECIDE: None}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, None),
+        ({"active": False}, "Assessor Siti is not active."),
+        ({"licence_valid_until": TODAY}, "The licence of assessor Siti is not valid on"),
+        ({"scheme_ids": frozenset()}, "Assessor Siti is not registered for this scheme."),
+        ({"conflicts": {100: ("family",)}}, "Assessor Siti has a declared conflict"),
+    ],
+)
+def test_assessor_refusal_asks_the_assign_rows_guards(changes, message):
+    refusal = assessor_refusal(
+        facts(S.VERIFIED), replace(ASSESSOR_OK, **changes), TODAY + timedelta(days=1)
+    )
+    assert (refusal is None) if message is None else str(refusal).startswith(message)
