@@ -1,4 +1,5 @@
-"""What the worker runs: outbox delivery, jobs, the minute sweep and the daily reminders.
+"""What the worker runs: outbox delivery, jobs, the minute sweep, the daily reminders and the
+hourly look for staff digests due.
 
 Huey keeps the queue; the database keeps the truth. A task lost with a killed worker is
 recovered from the rows: the sweep (every minute, and once when a worker starts) delivers what
@@ -95,6 +96,19 @@ def reminders() -> None:
     with _context():
         try:
             send_reminders(db.session, lsp_today())
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="0"), name="digest")
+def digest() -> None:
+    """Every hour: the staff daily digests due (from DIGEST_HOUR on, once a day per person)."""
+    from ..digest import send_digests
+    from ..extensions import db
+
+    with _context():
+        try:
+            send_digests(db.session)
         finally:
             db.session.remove()
 
