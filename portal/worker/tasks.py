@@ -1,5 +1,5 @@
-"""What the worker runs: outbox delivery, jobs, the minute sweep, the daily reminders and the
-hourly look for staff digests due.
+"""What the worker runs: outbox delivery, jobs, signing certificates at issue, the minute sweep,
+the daily reminders and the hourly look for staff digests due.
 
 Huey keeps the queue; the database keeps the truth. A task lost with a killed worker is
 recovered from the rows: the sweep (every minute, and once when a worker starts) delivers what
@@ -68,6 +68,27 @@ def run_job(job_id: int) -> None:
             run(db.session, job_id)
         finally:
             db.session.remove()
+
+
+@huey.task(name="sign_certificates")
+def sign_certificates(ids: list[int] | None = None) -> int:
+    """Sign and store certificates just issued (None: recent ones whose hand-over was lost)."""
+    from flask import current_app
+
+    from ..documents.archive import sign_issued
+    from ..extensions import db
+
+    with _context():
+        try:
+            return sign_issued(db.session, current_app.config, ids)
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*/10"), name="sign_missed")
+def sign_missed() -> None:
+    """Every ten minutes: sign recent certificates whose signing job was lost (a killed worker)."""
+    sign_certificates.call_local()
 
 
 @huey.periodic_task(crontab(minute="*"), name="sweep")
