@@ -89,6 +89,8 @@ class Config:
     JOB_RESULT_DIR = Path(os.environ.get("JOB_RESULT_DIR", INSTANCE_DIR / "jobs"))
     JOB_KEEP_HOURS = _int("JOB_KEEP_HOURS", 24)
     STEP_TARGET_DAYS = os.environ.get("STEP_TARGET_DAYS", "")  # see rules/waiting.parse_targets
+    # The hour (0-23, in LSP_TIMEZONE) from which the daily digest of waiting work is sent.
+    DIGEST_HOUR = _int("DIGEST_HOUR", 7)
     EXPORT_CSV_DELIMITER = os.environ.get("EXPORT_CSV_DELIMITER", ";")
 
     BABEL_DEFAULT_LOCALE = "id"
@@ -117,11 +119,13 @@ DEMO_BASE_URL = "http://127.0.0.1:5000"
 def finalise(config: dict) -> None:
     """Fill derived settings and refuse to run misconfigured: without a secret or a public
     address outside demo and tests (a printed certificate's QR code cannot be recalled),
-    with SMTP credentials over a clear connection, or with unreadable step targets or CSV
-    delimiter."""
+    with SMTP credentials over a clear connection, or with unreadable step targets, CSV
+    delimiter or digest hour."""
     parse_targets(config.get("STEP_TARGET_DAYS"))
     if config.get("EXPORT_CSV_DELIMITER", ";") not in CSV_DELIMITERS:
         raise RuntimeError("EXPORT_CSV_DELIMITER must be ';' or ','.")
+    if not 0 <= config.get("DIGEST_HOUR", 7) <= 23:
+        raise RuntimeError("DIGEST_HOUR must be an hour from 0 to 23.")
     if config.get("MAIL_USERNAME") and not config.get("MAIL_USE_TLS"):
         raise RuntimeError(
             "MAIL_USERNAME is set without MAIL_USE_TLS=1: the password would travel in clear."

@@ -19,16 +19,29 @@ from .models import OutboxMessage
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A document a message carries."""
+
+    filename: str
+    pdf: bytes
+
+
+@dataclass(frozen=True)
 class Rendered:
     """One message as the recipient will read it."""
 
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
-def render(message: OutboxMessage) -> Rendered:
-    """The message's subject and bodies in its language."""
+def render(message: OutboxMessage, print_attachments: bool = True) -> Rendered:
+    """The message's subject and bodies in its language, and the documents it carries.
+
+    The outbox screen's preview passes `print_attachments=False`: the text then says what the
+    message names, without printing a PDF per row shown.
+    """
     config = current_app.config
     base_url = config["PUBLIC_BASE_URL"].rstrip("/")
     facts = {key: _as_date(key, value) for key, value in message.context.items()}
@@ -42,10 +55,29 @@ def render(message: OutboxMessage) -> Rendered:
         "language": message.language,
     }
     with force_locale(message.language):
+        wanted = facts.get("attachments") or []
+        attachments = _attachments(wanted) if print_attachments else ()
+        # the text says a document is attached only when it is
+        context["attached"] = bool(attachments) if print_attachments else bool(wanted)
         subject = render_template(f"email/{message.template}.subject.txt", **context)
         text = render_template(f"email/{message.template}.txt", **context)
         html = render_template(f"email/{message.template}.html", **context)
-    return Rendered(" ".join(subject.split()), text, html)
+    return Rendered(" ".join(subject.split()), text, html, attachments)
+
+
+def _attachments(wanted: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    """The documents the message names (`{"document": "badge", "case_id": 1}`), printed now in
+    its language; one that can no longer be printed (the case moved on) is left out."""
+    from .documents.paperwork import mailed_badge
+    from .documents.pdf import safe_filename
+
+    printers = {"badge": mailed_badge}
+    found = []
+    for item in wanted:
+        document = printers[item["document"]](item["case_id"])
+        if document is not None:
+            found.append(Attachment(safe_filename(document.filename, ".pdf"), document.pdf))
+    return tuple(found)
 
 
 _DATE_KEYS = ("_date", "_on", "_until")
@@ -62,7 +94,8 @@ def _as_date(key: str, value: Any) -> Any:
 
 
 def build(message: OutboxMessage, rendered: Rendered, sender: str) -> EmailMessage:
-    """A multipart/alternative e-mail; its Message-ID and X-Outbox-Key name the outbox row."""
+    """A multipart/alternative e-mail (in a multipart/mixed one with its attachments); its
+    Message-ID and X-Outbox-Key name the outbox row."""
     mail = EmailMessage()
     mail["Subject"] = rendered.subject
     mail["From"] = sender
@@ -72,4 +105,8 @@ def build(message: OutboxMessage, rendered: Rendered, sender: str) -> EmailMessa
     mail["Content-Language"] = message.language
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
+    for attachment in rendered.attachments:
+        mail.add_attachment(
+            attachment.pdf, maintype="application", subtype="pdf", filename=attachment.filename
+        )
     return mail

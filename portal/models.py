@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
@@ -148,6 +149,8 @@ class User(UserMixin, Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     # Carried by the session and the remember cookie (`get_id`); raised to end every session.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The daily e-mail of the work waiting for this person ("Menunggu Anda"); their own choice.
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     assessor_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessor.id", ondelete="SET NULL"), unique=True
     )

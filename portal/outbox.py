@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import clock
 from .models import OutboxMessage
+from .worker.engine import kick, on_commit
 
 TABLE = OutboxMessage.__table__
 LANGUAGES = ("id", "en")
-_PENDING = "outbox_pending"  # Session.info flag: this transaction wrote a message
 
 
 def queue_email(
@@ -49,7 +48,7 @@ def queue_email(
         "next_attempt_at": clock.now(),
     }
     session.execute(_insert_ignoring_duplicates(session).values(row))
-    session.info[_PENDING] = True
+    on_commit(session, "deliver", kick)  # deliver now rather than at the sweep
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:
@@ -57,21 +56,6 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(TABLE).on_conflict_do_nothing(index_elements=["key"])
-
-
-@event.listens_for(Session, "after_commit")
-def _nudge_worker(session: Session) -> None:
-    """After a commit that wrote messages, ask the worker to deliver now rather than at the sweep."""
-    if session.info.pop(_PENDING, False):
-        from .worker.engine import kick
-
-        kick()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    """A rolled-back transaction wrote no message: nothing to nudge for."""
-    session.info.pop(_PENDING, None)
 
 
 __all__ = ["LANGUAGES", "queue_email"]

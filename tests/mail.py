@@ -118,6 +118,12 @@ class Mailbox:
         self.worker.wait()
         self.worker = None
 
+    def restart_worker(self, **env: str) -> None:
+        """Start the worker again with more settings (e.g. a signing key set by the test)."""
+        self.stop_worker()
+        self.env.update(env)
+        self.start_worker()
+
     def stop_worker(self) -> None:
         if self.worker is not None:
             self.kill_worker()

@@ -3,12 +3,17 @@ messages travel through the real worker to a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
 from email.message import EmailMessage
 
+from pypdf import PdfReader
+
 from portal.extensions import db
-from portal.models import Case
+from portal.models import Case, Schedule
 from portal.rules.workflow import Action
 from tests.test_casework import (  # noqa: F401 (world is a fixture)
+    TODAY,
     decide,
     new_cases,
     run,
@@ -104,3 +109,34 @@ def test_a_refused_action_sends_nothing(app, mailbox, world):  # noqa: F811 (the
     mailbox.wait_for(6)
     subjects = [m["Subject"] for m in mailbox.settle()]
     assert sum("telah terbit" in s for s in subjects) == 1
+
+
+def test_the_planned_assessment_carries_the_badge_of_a_case_on_a_schedule(app, mailbox, world):  # noqa: F811 (the imported fixture)
+    world["applicant"].email = "budi@example.org"
+    on_schedule, without = new_cases(world, 2)
+    db.session.get(Case, on_schedule).schedule = Schedule(
+        code="JDW-01",
+        scheme=world["scheme"],
+        tuk=world["tuk"],
+        starts_on=TODAY,
+        ends_on=TODAY,
+        registration_deadline=TODAY - timedelta(days=7),
+        quota=10,
+    )
+    db.session.commit()
+    regs = {cid: db.session.get(Case, cid).reg_number for cid in (on_schedule, without)}
+    to_assessed(world, [on_schedule, without])
+
+    mailbox.wait_for(6)  # received, verified and planned, for each case
+    planned = _by_subject(mailbox.settle())
+    with_badge = planned[f"Asesmen untuk {regs[on_schedule]} telah dijadwalkan"]
+    (badge,) = with_badge.iter_attachments()
+    assert badge.get_content_type() == "application/pdf"
+    assert badge.get_filename() == f"kartu-peserta-{regs[on_schedule]}.pdf"
+    reader = PdfReader(io.BytesIO(badge.get_content()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Budi Santoso" in text and regs[on_schedule] in text and "TUK Perpusnas" in text
+    assert "kartu peserta terlampir" in _text(with_badge)
+    plain = planned[f"Asesmen untuk {regs[without]} telah dijadwalkan"]
+    assert list(plain.iter_attachments()) == []  # no schedule, no badge: handed out at the TUK
+    assert "tanda pengenal peserta diserahkan di TUK" in _text(plain)

@@ -39,7 +39,14 @@ PUBLIC = {
     "static",
     "admin.static",
 }
-ANY_STAFF = {"admin.index", "account.index", "jobs.index", "jobs.show", "jobs.download"}
+ANY_STAFF = {
+    "admin.index",
+    "account.index",
+    "account.digest",
+    "jobs.index",
+    "jobs.show",
+    "jobs.download",
+}
 HEADS = "admin.heads_view"  # the heads' dashboard: for casework.heads.HEAD_ROLES
 # The applicant portal: its account pages are open to anyone; the rest needs an applicant's
 # session (anonymous visitors are sent to its sign-in page, staff are refused: tested with

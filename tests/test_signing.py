@@ -9,9 +9,10 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -20,16 +21,22 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
+from portal import clock
 from portal.config import DEMO_SIGNING_PASSPHRASE
+from portal.documents.archive import sign_issued
 from portal.documents.signing import STAMP_BOX, make_demo_key
 from portal.extensions import db
-from portal.models import SignedCertificate
+from portal.models import Case, SignedCertificate
 from portal.rules.vocabulary import CertificateStatus
+from portal.rules.workflow import Action
 from tests import test_documents
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+from tests.test_casework import decide, new_cases, run, to_assessed
+from tests.test_casework import world as casework_world
 from tests.test_documents import make_certificate, pdf_text
 
 staff, english_staff = test_documents.staff, test_documents.english_staff  # shared fixtures
+world = casework_world
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pyhanko.*")
 
@@ -247,3 +254,53 @@ def test_the_demo_key_command_refuses_outside_demo_mode(app, runner):
     result = runner.invoke(args=["make-demo-signing-key"])
     assert result.exit_code != 0
     assert "demo mode only" in result.output
+
+
+def _issued(world) -> int:
+    """A certificate issued through the workflow (the chair's ISSUE), its id."""
+    ids = new_cases(world)
+    to_assessed(world, ids)
+    assert decide(world, ids).done == ids
+    assert run(world, "chair", Action.ISSUE, ids).done == ids
+    return db.session.get(Case, ids[0]).certificate.id
+
+
+def _stored(certificate_id: int, timeout: float = 60) -> SignedCertificate:
+    """The signed PDF the worker stores, once it has (fails after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.commit()  # end the test's read transaction: see the worker's writes
+        stored = db.session.get(SignedCertificate, certificate_id)
+        if stored is not None:
+            return stored
+        assert time.monotonic() < deadline, "the worker did not sign the issued certificate"
+        time.sleep(0.1)
+
+
+def test_an_issued_certificate_is_signed_by_the_worker_and_served_as_stored(
+    app, client, mailbox, world, keys, tmp_path
+):
+    use_key(app, keys["first"])
+    mailbox.restart_worker(
+        CERT_SIGNING_P12=keys["first"], CERT_SIGNING_PASSPHRASE=DEMO_SIGNING_PASSPHRASE
+    )
+    certificate_id = _issued(world)
+
+    stored = _stored(certificate_id)
+    status = validation(stored.pdf, keys["first"])
+    assert status.intact and status.valid and status.trusted
+    report = pdfsig(stored.pdf, tmp_path)
+    assert "Signature is Valid." in report and "LSP Uji first" in report
+    login(client, "sekretariat")
+    response = client.get(f"/documents/certificates/{certificate_id}.pdf")
+    assert response.data == stored.pdf  # served as stored: nothing signed on request
+
+
+def test_a_lost_signing_job_is_made_up_by_the_periodic_look(app, world, keys):
+    use_key(app, keys["first"])
+    certificate_id = _issued(world)  # no worker runs: its signing job waits in the broker
+    assert sign_issued(db.session, app.config, None) == 0  # just issued: its job may yet run
+    with clock.moved_by(timedelta(minutes=11)):
+        assert sign_issued(db.session, app.config, None) == 1
+        assert sign_issued(db.session, app.config, None) == 0  # signed once
+    assert validation(db.session.get(SignedCertificate, certificate_id).pdf, keys["first"]).valid

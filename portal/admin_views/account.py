@@ -1,4 +1,5 @@
-"""Self-service for staff: changing one's own password (issue 15).
+"""Self-service for staff: changing one's own password (issue 15), and choosing whether to
+receive the daily e-mail of the work waiting for them (issue 13).
 
 The new password follows the same policy as an administrator's reset (`passwords`); storing it
 is an assignment of `User.password_hash`, the one way a password changes, so whatever the
@@ -16,12 +17,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..extensions import db
 from ..passwords import MAX_LENGTH, MIN_LENGTH, hash_password, password_problem, verify_password
 from ..rules.access import can_read
+from ..rules.waiting import steps_for
 from .base import deny_access
 
 
@@ -45,6 +47,15 @@ class PasswordChangeForm(FlaskForm):
             DataRequired(),
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
+    )
+
+
+class DigestForm(FlaskForm):
+    """The person's own choice of the daily digest (on by default for whom work waits)."""
+
+    daily_digest = BooleanField(
+        _l("Send me a daily e-mail of the work waiting for me"),
+        description=_l("One e-mail a day with the counts of your worklists and a link to each."),
     )
 
 
@@ -75,4 +86,25 @@ class AccountView(BaseView):
                 login_user(user)  # renew this session; other sessions end with the old password
                 flash(gettext("Your password has been changed."), "success")
                 return redirect(url_for("admin.index"))
-        return self.render("admin/password_change.html", form=form)
+        digest = DigestForm(formdata=None, daily_digest=current_user.daily_digest)
+        return self.render(
+            "admin/password_change.html",
+            form=form,
+            digest=digest if steps_for(current_user.roles) else None,  # only whom work waits for
+            has_email=bool(current_user.email),
+        )
+
+    @expose("/ringkasan/", methods=("POST",))
+    def digest(self) -> Any:
+        """Turn the daily digest on or off for oneself."""
+        digest = DigestForm()
+        if digest.validate_on_submit():  # CSRF is the only check a checkbox has
+            current_user.daily_digest = digest.daily_digest.data
+            db.session.commit()
+            message = (
+                gettext("You will receive the daily e-mail of your waiting work.")
+                if digest.daily_digest.data
+                else gettext("You will no longer receive the daily e-mail.")
+            )
+            flash(message, "success")
+        return redirect(url_for(".index"))

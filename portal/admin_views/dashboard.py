@@ -3,20 +3,22 @@ dashboard (funnel, pass rates, time per step, certificates to watch)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, current_app, request, url_for
-from flask_admin import expose
+from flask_admin import Admin, expose
 from flask_admin.contrib.sqla.filters import FilterEmpty, FilterEqual, FilterInList
 from flask_babel import format_date, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..casework import Settings
 from ..casework import waiting as waiting_work
 from ..casework.heads import HEAD_ROLES, Period, heads_dashboard
 from ..extensions import db
-from ..models import Case, Scheme
+from ..models import Case, Scheme, User
 from ..rules.access import can_read
 from ..rules.vocabulary import CaseStatus
 from ..rules.waiting import WaitingStep
@@ -30,11 +32,7 @@ class DashboardView(SecureIndexView):
     @expose("/")
     def index(self) -> Any:
         roles = frozenset(current_user.roles)
-        work = [
-            (w, self._step_url(w.step))
-            for w in waiting_work.waiting_for(db.session, current_user, current_app.config)
-            if can_read(w.step.screen, roles)
-        ]
+        work = home_work(self.admin, db.session, current_user, current_app.config)
         statuses: list[tuple[CaseStatus, int, str]] = []
         if can_read("case", roles):
             query = scope_cases(
@@ -42,7 +40,9 @@ class DashboardView(SecureIndexView):
             )
             counts = dict(db.session.execute(query).all())
             statuses = [
-                (s, counts[s.value], self._case_url((s,), None)) for s in CaseStatus if s in counts
+                (s, counts[s.value], case_list_url(self.admin, (s,), None))
+                for s in CaseStatus
+                if s in counts
             ]
         return self.render(
             "admin/dashboard.html",
@@ -73,36 +73,52 @@ class DashboardView(SecureIndexView):
             expiry_rows=[(format_date(month, "MMMM yyyy"), n) for month, n in data.expiring],
         )
 
-    # --- where each count leads -----------------------------------------------------------------
 
-    def _step_url(self, step: WaitingStep) -> str:
-        """The list that shows exactly the items a step counts."""
-        if step.action is not None:
-            return self._case_url(step.statuses, step.unassigned)
-        if step.step in waiting_work.CERTIFICATE_WORKLISTS:
-            return url_for("certificate.index_view", worklist=step.step.value)
-        view = self._view("complaint")
-        arg = _filter_arg(view, "status", FilterInList)
-        return url_for(
-            "complaint.index_view",
-            **{arg: ",".join(s.value for s in waiting_work.OPEN_COMPLAINTS)},
-        )
+def home_work(
+    admin: Admin, session: Session, user: User, config: Mapping[str, Any]
+) -> list[tuple[waiting_work.WaitingWork, str]]:
+    """What waits for this user on screens they may open, each with the list that shows it.
 
-    def _case_url(self, statuses: tuple[CaseStatus, ...], unassigned: bool | None) -> str:
-        """The case list filtered to these statuses (and with or without an asesor)."""
-        view = self._view("case")
-        args: dict[str, str] = {}
-        if len(statuses) == 1:
-            args[_filter_arg(view, "status", FilterEqual, 0)] = statuses[0].value
-        else:
-            args[_filter_arg(view, "status", FilterInList, 0)] = ",".join(s.value for s in statuses)
-        if unassigned is not None:
-            args[_filter_arg(view, "assessor_id", FilterEmpty, 1)] = "1" if unassigned else "0"
-        return url_for("case.index_view", **args)
+    The home page and the daily digest e-mail both show this, so they never disagree. URLs are
+    built with `url_for`: inside a request (the digest builds them in one of its own).
+    """
+    roles = frozenset(user.roles)
+    return [
+        (w, worklist_url(admin, w.step))
+        for w in waiting_work.waiting_for(session, user, config)
+        if can_read(w.step.screen, roles)
+    ]
 
-    def _view(self, endpoint: str) -> Any:
-        """The admin's view registered under an endpoint."""
-        return next(v for v in self.admin._views if v.endpoint == endpoint)
+
+def worklist_url(admin: Admin, step: WaitingStep) -> str:
+    """The list that shows exactly the items a step counts."""
+    if step.action is not None:
+        return case_list_url(admin, step.statuses, step.unassigned)
+    if step.step in waiting_work.CERTIFICATE_WORKLISTS:
+        return url_for("certificate.index_view", worklist=step.step.value)
+    arg = _filter_arg(_view(admin, "complaint"), "status", FilterInList)
+    return url_for(
+        "complaint.index_view",
+        **{arg: ",".join(s.value for s in waiting_work.OPEN_COMPLAINTS)},
+    )
+
+
+def case_list_url(admin: Admin, statuses: tuple[CaseStatus, ...], unassigned: bool | None) -> str:
+    """The case list filtered to these statuses (and with or without an asesor)."""
+    view = _view(admin, "case")
+    args: dict[str, str] = {}
+    if len(statuses) == 1:
+        args[_filter_arg(view, "status", FilterEqual, 0)] = statuses[0].value
+    else:
+        args[_filter_arg(view, "status", FilterInList, 0)] = ",".join(s.value for s in statuses)
+    if unassigned is not None:
+        args[_filter_arg(view, "assessor_id", FilterEmpty, 1)] = "1" if unassigned else "0"
+    return url_for("case.index_view", **args)
+
+
+def _view(admin: Admin, endpoint: str) -> Any:
+    """The admin's view registered under an endpoint."""
+    return next(v for v in admin._views if v.endpoint == endpoint)
 
 
 def _filter_arg(view: Any, column: str, kind: type, position: int = 0) -> str:

@@ -34,12 +34,14 @@ STATUS_CSS = {"queued": "info", "sending": "primary", "sent": "success", "failed
 
 def _subject(view: Any, context: Any, message: OutboxMessage, name: str) -> str:
     """The subject as sent, or as it will be sent (rendered now) for a message still waiting."""
-    return message.subject or render(message).subject
+    return message.subject or render(message, print_attachments=False).subject
 
 
 def _text(view: Any, context: Any, message: OutboxMessage, name: str) -> Markup:
     """The plain-text body as the recipient reads it."""
-    return Markup('<pre class="outbox-text">{}</pre>').format(render(message).text)
+    return Markup('<pre class="outbox-text">{}</pre>').format(
+        render(message, print_attachments=False).text
+    )
 
 
 class OutboxView(SecureModelView):

@@ -238,6 +238,7 @@ class UserView(SecureModelView):
         "assessor": _l("Asesor record"),
         "created_at": _l("Created"),
         "locale": _l("Language"),
+        "daily_digest": _l("Daily e-mail"),
     }
     column_details_exclude_list = ("password_hash", "session_version")
 

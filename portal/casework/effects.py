@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -25,6 +26,8 @@ from ..rules.workflow import (
     Action,
     Refusal,
 )
+from ..worker.engine import on_commit
+from ..worker.tasks import sign_certificates
 from .audit import certificate_audit
 from .tables import APPEAL, APPLICANT, CASE, CERT, SCHEME
 
@@ -100,6 +103,16 @@ def _issue_certificates(batch: Batch) -> None:
         audit["certificate_id"] = new_ids[row["case_id"]]
         audit["data"] = {"number": row["number"], "expires_on": row["expires_on"].isoformat()}
     _supersede(batch, cases, new_ids)
+    _sign_when_committed(batch.session, sorted(new_ids.values()))
+
+
+def _sign_when_committed(session: Session, certificate_ids: list[int]) -> None:
+    """Once the issue is committed, the worker signs the new certificates (when the LSP has a
+    signing key), so a download serves the stored signed file."""
+    if certificate_ids:
+        on_commit(
+            session, f"sign:{certificate_ids[0]}", partial(sign_certificates, certificate_ids)
+        )
 
 
 def _certificate_sources(session: Session, case_ids: list[int]) -> list[Row]:

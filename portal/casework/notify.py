@@ -126,9 +126,17 @@ def _returned(_session: Session, ids: list[int], batch: Batch) -> dict[int, dict
 
 
 def _planned(session: Session, ids: list[int], _batch: Batch) -> dict[int, dict[str, Any]]:
-    """Date, time and place of the assessment."""
+    """Date, time and place of the assessment, and the badge when the case is on a schedule
+    (printed by the worker when it sends the message)."""
     rows = session.execute(
-        select(Case.id, Case.assessment_date, Case.assessment_time, Tuk.name, Tuk.address)
+        select(
+            Case.id,
+            Case.assessment_date,
+            Case.assessment_time,
+            Case.schedule_id,
+            Tuk.name,
+            Tuk.address,
+        )
         .outerjoin(Tuk, Tuk.id == Case.tuk_id)
         .where(Case.id.in_(ids))
     )
@@ -138,6 +146,7 @@ def _planned(session: Session, ids: list[int], _batch: Batch) -> dict[int, dict[
             "assessment_time": r.assessment_time.strftime("%H:%M") if r.assessment_time else None,
             "tuk": r.name,
             "tuk_address": r.address,
+            "attachments": [{"document": "badge", "case_id": r.id}] if r.schedule_id else [],
         }
         for r in rows
     }

@@ -1,15 +1,19 @@
 """Signed certificates, stored once: the key in use, keeping a newly signed PDF, re-signing.
 
-A certificate is signed when it is first printed after issue (download, ZIP, or
-`flask sign-certificates`, which a deployment runs after each issuing session or from a job),
-and the stored file is served as is afterwards. After a key change the same command signs again
-every certificate in force whose stored PDF was made with another key.
+A certificate is signed at issue time: once the issue is committed, the worker signs the new
+certificates and stores them (`sign_certificates`, handed over by casework's ISSUE effect; a
+periodic task signs any recent one whose hand-over was lost), and the stored file is served as
+is afterwards. One printed before its signing job ran is signed then and stored the same way.
+`flask sign-certificates` is the backfill: certificates issued before signing was configured,
+and after a key change every certificate in force whose stored PDF was made with another key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -18,6 +22,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..config import DEMO_SIGNING_KEY
 from ..extensions import db
 from ..models import Certificate, SignedCertificate, utcnow
@@ -26,6 +31,11 @@ from .bulk import printed_certificates
 from .certificate import CertificateSettings
 from .loading import load_certificates
 from .signing import SignerIdentity, identity, make_demo_key
+
+# The periodic look for certificates whose signing job was lost: issued in the last week, and
+# still unsigned this long after (a signing job normally ends within seconds of the issue).
+RECENT_DAYS = 7
+MISSED_AFTER_MINUTES = 10
 
 
 def current_signer(settings: CertificateSettings) -> SignerIdentity | None:
@@ -66,8 +76,9 @@ def store_signed(session: Session, certificate_id: int, pdf: bytes, signer: Sign
         session.rollback()
 
 
-def unsigned_ids(session: Session, key_fingerprint: str) -> list[int]:
-    """Certificates in force with no PDF stored under this key (new ones, or another key's)."""
+def unsigned_ids(session: Session, key_fingerprint: str, *conditions: Any) -> list[int]:
+    """Certificates in force with no PDF stored under this key (new ones, or another key's),
+    narrowed by `conditions`."""
     signed = exists().where(
         SignedCertificate.certificate_id == Certificate.id,
         SignedCertificate.key_fingerprint == key_fingerprint,
@@ -75,10 +86,37 @@ def unsigned_ids(session: Session, key_fingerprint: str) -> list[int]:
     return list(
         session.scalars(
             select(Certificate.id)
-            .where(Certificate.status == CertificateStatus.ACTIVE, ~signed)
+            .where(Certificate.status == CertificateStatus.ACTIVE, ~signed, *conditions)
             .order_by(Certificate.id)
         )
     )
+
+
+def sign(session: Session, settings: CertificateSettings, ids: Sequence[int]) -> int:
+    """Sign and store these certificates (those stored under the key already are left as they
+    are); how many were signed now."""
+    load, keep = loader(session, settings), keeper(session, settings)
+    return sum(p.newly_signed for p in printed_certificates(ids, load, settings, keep=keep))
+
+
+def sign_issued(session: Session, config: Mapping[str, Any], ids: Sequence[int] | None) -> int:
+    """The worker's signing at issue time: these certificates, or (None) those issued (recorded)
+    in the last RECENT_DAYS and still unsigned a while after (their hand-over was lost; an
+    unindexed but small scan every ten minutes). Nothing without a signing key."""
+    settings = CertificateSettings.from_config(config)
+    signer = current_signer(settings)
+    if signer is None:
+        return 0
+    if ids is None:
+        now = clock.now()
+        ids = unsigned_ids(
+            session,
+            signer.fingerprint,
+            Certificate.created_at.between(
+                now - timedelta(days=RECENT_DAYS), now - timedelta(minutes=MISSED_AFTER_MINUTES)
+            ),
+        )
+    return sign(session, settings, ids)
 
 
 @click.command("sign-certificates")
@@ -86,17 +124,14 @@ def unsigned_ids(session: Session, key_fingerprint: str) -> list[int]:
 def sign_certificates() -> None:
     """Sign and store every certificate in force not yet signed with the configured key.
 
-    Run it after issuing, and after a key change: it re-signs what the old key signed.
+    The backfill: run it once signing is configured, and after a key change (it re-signs what
+    the old key signed). New certificates are signed by the worker when they are issued.
     """
     settings = CertificateSettings.from_config(current_app.config)
     signer = current_signer(settings)
     if signer is None:
         raise click.ClickException("No signing key: set CERT_SIGNING_P12 and its passphrase.")
-    ids = unsigned_ids(db.session, signer.fingerprint)
-    count = 0
-    load, keep = loader(db.session, settings), keeper(db.session, settings)
-    for printed in printed_certificates(ids, load, settings, keep=keep):
-        count += printed.newly_signed
+    count = sign(db.session, settings, unsigned_ids(db.session, signer.fingerprint))
     click.echo(f"Signed {count} certificate(s) as {signer.name}.")
 
 

@@ -121,18 +121,28 @@ def case_badge(case: Case) -> Document:
     return _badges(case.schedule, [case], f"kartu-peserta-{case.reg_number}")
 
 
+_BADGE_LOADS = (
+    selectinload(Case.applicant),
+    selectinload(Case.scheme),
+    selectinload(Case.schedule),
+    selectinload(Case.attachments),
+)
+
+
 def visible_case_badge(case_id: int, user: User) -> Document | None:
     """The badge of one case the user may see (None when they may not); a `Refusal` when the
     case gets no badge yet."""
-    case = _visible_case(
-        case_id,
-        user,
-        selectinload(Case.applicant),
-        selectinload(Case.scheme),
-        selectinload(Case.schedule),
-        selectinload(Case.attachments),
-    )
+    case = _visible_case(case_id, user, *_BADGE_LOADS)
     return None if case is None else case_badge(case)
+
+
+def mailed_badge(case_id: int) -> Document | None:
+    """The badge attached to the asesi's "assessment planned" e-mail, printed when it is sent;
+    None when the case gets none (no schedule, or it has moved on since: withdrawn)."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).options(*_BADGE_LOADS))
+    if case is None or badge_refusal(case.status, case.schedule is not None) is not None:
+        return None
+    return case_badge(case)
 
 
 def _badges(schedule: Schedule, cases: list[Case], filename: str) -> Document:

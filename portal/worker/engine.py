@@ -8,14 +8,17 @@ Redis keys), so several portals or test runs can share one Redis.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+_ON_COMMIT = "worker_on_commit"  # Session.info: what to hand the worker once this commits
 
 # In memory until `configure` runs (at app start): importing the tasks needs no broker.
 huey = Huey("lsp-portal", storage_class=MemoryStorage, utc=True)
@@ -36,6 +39,29 @@ def configure(config: Mapping[str, Any]) -> None:
     huey.storage_class = storage_class
     huey.storage_kwargs = kwargs
     huey.storage = huey.create_storage()
+
+
+def on_commit(session: Session, name: str, call: Callable[[], None]) -> None:
+    """Run `call` (which hands work to the worker) once this session's transaction commits;
+    never for a rolled-back one. One call per `name` per transaction."""
+    session.info.setdefault(_ON_COMMIT, {})[name] = call
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over(session: Session) -> None:
+    """The transaction is committed: hand its work to the worker. A nudge that fails is only
+    late: the worker's periodic tasks find the work in the database."""
+    for name, call in session.info.pop(_ON_COMMIT, {}).items():
+        try:
+            call()
+        except Exception:
+            log.exception("could not hand %s to the worker; its periodic task will", name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    """A rolled-back transaction changed nothing: nothing to hand over."""
+    session.info.pop(_ON_COMMIT, None)
 
 
 def kick() -> None:

@@ -1,4 +1,5 @@
-"""What the worker runs: outbox delivery, jobs, the minute sweep and the daily reminders.
+"""What the worker runs: outbox delivery, jobs, signing certificates at issue, the minute sweep,
+the daily reminders and the hourly look for staff digests due.
 
 Huey keeps the queue; the database keeps the truth. A task lost with a killed worker is
 recovered from the rows: the sweep (every minute, and once when a worker starts) delivers what
@@ -69,6 +70,27 @@ def run_job(job_id: int) -> None:
             db.session.remove()
 
 
+@huey.task(name="sign_certificates")
+def sign_certificates(ids: list[int] | None = None) -> int:
+    """Sign and store certificates just issued (None: recent ones whose hand-over was lost)."""
+    from flask import current_app
+
+    from ..documents.archive import sign_issued
+    from ..extensions import db
+
+    with _context():
+        try:
+            return sign_issued(db.session, current_app.config, ids)
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*/10"), name="sign_missed")
+def sign_missed() -> None:
+    """Every ten minutes: sign recent certificates whose signing job was lost (a killed worker)."""
+    sign_certificates.call_local()
+
+
 @huey.periodic_task(crontab(minute="*"), name="sweep")
 def sweep() -> None:
     """Every minute: deliver what is due, restart abandoned jobs, remove expired results."""
@@ -95,6 +117,19 @@ def reminders() -> None:
     with _context():
         try:
             send_reminders(db.session, lsp_today())
+        finally:
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="0"), name="digest")
+def digest() -> None:
+    """Every hour: the staff daily digests due (from DIGEST_HOUR on, once a day per person)."""
+    from ..digest import send_digests
+    from ..extensions import db
+
+    with _context():
+        try:
+            send_digests(db.session)
         finally:
             db.session.remove()
 
