@@ -91,6 +91,21 @@ class Mailbox:
                 return row
             time.sleep(0.05)
 
+    def settled_rows(self, timeout: float = 30) -> list[OutboxMessage]:
+        """Every outbox row once the worker has finished with each (sent or failed)."""
+        _end_the_tests_transaction()
+        deadline = time.monotonic() + timeout
+        while True:
+            db.session.expire_all()
+            rows = db.session.scalars(select(OutboxMessage)).all()
+            db.session.commit()
+            pending = [r.key for r in rows if r.status not in ("sent", "failed")]
+            if not pending:
+                return rows
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(pending)} messages still pending after {timeout} s")
+            time.sleep(0.1)
+
     def settle(self, seconds: float = 1.0) -> list[EmailMessage]:
         """The messages once nothing more arrived for `seconds` (to check that none was extra)."""
         _end_the_tests_transaction()
