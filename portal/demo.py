@@ -110,6 +110,7 @@ STAFF = (
     StaffLogin("admin", (Role.ADMIN,), "Administrator Portal (demo)"),
     StaffLogin("sekretariat", (Role.SECRETARIAT,), "Rina Marlina (demo)", "Kepala Bagian Umum"),
     StaffLogin("ketua", (Role.CHAIR,), "Hendra Gunawan (demo)", "Ketua LSP"),
+    StaffLogin("wakil", (Role.DEPUTY_CHAIR,), "Agus Setiawan (demo)", "Wakil Ketua LSP"),
     StaffLogin(
         "kabid", (Role.CERTIFICATION_HEAD,), "Dewi Anggraini (demo)", "Kepala Bidang Sertifikasi"
     ),

@@ -226,3 +226,40 @@ def test_an_upheld_appeal_past_the_reassessment_limit_closes_the_case(app, clien
     login(secretariat, "sekretariat")
     page = secretariat.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
     assert 'id="start-new-application"' in page, "the case links to the new application"
+
+
+def test_the_deputy_chair_decides_a_case_whose_trainer_is_the_chair(client, world):
+    conflicted = _assessed_case(world)
+    (plain,) = test_casework.new_cases(world, 1, CaseStatus.ASSESSED)
+    db.session.execute(
+        update(Case).where(Case.id == conflicted).values(trainer_user_id=world["chair"].id)
+    )
+    deputy = make_user("wakil", Role.DEPUTY_CHAIR.value, locale="en")
+    meeting = DecisionMeeting(
+        held_on=world["meeting"].held_on,
+        place="Jakarta",
+        chair=deputy,
+        attendees=[
+            MeetingAttendee(user=deputy, position="Wakil Ketua LSP"),
+            MeetingAttendee(user=world["quality"], position="Kepala Bidang Mutu"),
+            MeetingAttendee(user=world["head"], position="Kepala Bidang Sertifikasi"),
+        ],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    decide = f"/admin/case/act/decide/?id={conflicted}"
+    login(client, "ketua")
+    page = act(client, "decide", conflicted, meeting_id=str(world["meeting"].id))
+    assert "The trainer of this applicant cannot decide this case." in page.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    login(client, "wakil")
+    assert decide in client.get(f"/admin/case/details/?id={conflicted}").get_data(as_text=True)
+    assert "/act/decide/" not in client.get(f"/admin/case/details/?id={plain}").get_data(
+        as_text=True
+    )
+    page = act(client, "decide", plain, meeting_id=str(meeting.id))
+    assert "The deputy chair decides only when the chair" in page.get_data(as_text=True)
+    act(client, "decide", conflicted, meeting_id=str(meeting.id))
+    assert status_of(conflicted) == CaseStatus.COMPETENT
+    assert db.session.get(Case, conflicted).decided_by_id == deputy.id
+    assert status_of(plain) == CaseStatus.ASSESSED
