@@ -633,6 +633,8 @@ class Case(Model):
     assessment_time: Mapped[time | None] = mapped_column(Time)
     assessment_tools: Mapped[str | None] = mapped_column(Text)
     agreement_confirmed: Mapped[bool] = mapped_column(default=False)
+    # the day the asesor recorded FR.AK.02 (the latest, after an upheld appeal)
+    recommended_on: Mapped[date | None] = mapped_column(Date)
 
     # decision (seed 2.8–2.9)
     decision_meeting_id: Mapped[int | None] = mapped_column(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from portal.extensions import db
@@ -263,3 +265,15 @@ def test_the_deputy_chair_decides_a_case_whose_trainer_is_the_chair(client, worl
     assert status_of(conflicted) == CaseStatus.COMPETENT
     assert db.session.get(Case, conflicted).decided_by_id == deputy.id
     assert status_of(plain) == CaseStatus.ASSESSED
+
+
+def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world):
+    case_id = _assessed_case(world)
+    later = world["meeting"].held_on + timedelta(days=1)  # the meeting is on 2 March 2026
+    db.session.execute(update(Case).where(Case.id == case_id).values(recommended_on=later))
+    db.session.commit()
+    login(client, "ketua")
+    page = act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    expected = "was held before the recommendation of March 3, 2026."
+    assert expected in page.get_data(as_text=True)
+    assert status_of(case_id) == CaseStatus.ASSESSED

@@ -109,6 +109,7 @@ _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
     CASE.c.decided_by_id,
     CERT.c.id.is_not(None).label("has_certificate"),
     CASE.c.assessment_date,
+    CASE.c.recommended_on,
     _chair_conflicted(),
 )
 

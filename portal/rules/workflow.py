@@ -151,6 +151,7 @@ class CaseFacts:
     decided_by_id: int | None = None
     has_certificate: bool = False
     assessment_date: date | None = None
+    recommended_on: date | None = None
     # every active holder of the chair role is this case's assessor or trainer: the deputy decides
     chair_conflicted: bool = False
     units: tuple[UnitFacts, ...] = ()
@@ -549,6 +550,23 @@ def _meeting_after_assessment(ctx: Context) -> Refusal | None:
     return None
 
 
+def _meeting_after_recommendation(ctx: Context) -> Refusal | None:
+    """A decision meeting judges the asesor's recommendation (FR.AK.02), so it is not held
+    before the day the recommendation was recorded (ISO 17024 9.4)."""
+    meeting: MeetingFacts = ctx.inputs["meeting"]
+    recommended = ctx.facts.recommended_on
+    if recommended is not None and meeting.held_on < recommended:
+        return Refusal(
+            N_(
+                "The decision meeting of %(date)s was held before the recommendation "
+                "of %(recommended)s."
+            ),
+            date=meeting.held_on,
+            recommended=recommended,
+        )
+    return None
+
+
 def _decider_attends(ctx: Context) -> Refusal | None:
     """Whoever records the decision was present at the meeting that took it."""
     meeting: MeetingFacts = ctx.inputs["meeting"]
@@ -752,9 +770,13 @@ def _write_plan(ctx: Context) -> Change:
 
 
 def _write_recommendations(ctx: Context) -> Change:
-    """FR.AK.02: the recommendation and follow-up note given per unit under assessment."""
+    """FR.AK.02: the recommendation and follow-up note given per unit under assessment, and
+    the day it was recorded (a decision meeting is held on or after it)."""
     columns = {"verdict": "recommendation", "note": "recommendation_note"}
-    return Change(units=_unit_writes(ctx, _pending(ctx.facts), columns))
+    return Change(
+        case={"recommended_on": ctx.policy.today},
+        units=_unit_writes(ctx, _pending(ctx.facts), columns),
+    )
 
 
 def _write_decision(ctx: Context) -> Change:
@@ -918,6 +940,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=(
             _meeting_held,
             _meeting_after_assessment,
+            _meeting_after_recommendation,
             _chair_present,
             _quorum,
             _decider_attends,

@@ -87,6 +87,7 @@ def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
         decided_on=TODAY - timedelta(days=1),
         decided_by_id=3,
         assessment_date=TODAY - timedelta(days=2),
+        recommended_on=TODAY - timedelta(days=1),
     )
     return replace(good, **changes)
 
@@ -258,6 +259,9 @@ GUARD_CASES = [
     ("_meeting_after_assessment", Action.DECIDE, S.ASSESSED, {"assessment_date": TODAY},
      {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))}, CHAIR,
      "The decision meeting of 2026-03-01 was held before the assessment of 2026-03-02."),
+    ("_meeting_after_recommendation", Action.DECIDE, S.ASSESSED,
+     {"recommended_on": TODAY}, {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))},
+     CHAIR, "The decision meeting of 2026-03-01 was held before the recommendation of 2026-03-02."),
     ("_chair_present", Action.DECIDE, S.ASSESSED, {},
      {"meeting": replace(MEETING, chair_present=False)}, CHAIR,
      "The chair of the LSP is not recorded as present at the meeting."),
@@ -656,3 +660,10 @@ def test_the_deputy_decides_when_the_chair_is_conflicted(conflicted, actor, chai
 def test_the_deputy_is_offered_the_decision_only_on_a_conflicted_chair_s_case():
     assert available_actions(facts(S.ASSESSED), DEPUTY) == []
     assert available_actions(facts(S.ASSESSED, chair_conflicted=True), DEPUTY) == [Action.DECIDE]
+
+
+def test_the_recommendation_keeps_its_day_and_a_meeting_that_day_may_decide():
+    recommended = plan(Action.RECOMMEND, facts(S.READY_FOR_ASSESSMENT), ASSESSOR, inputs(), POLICY)
+    assert recommended.change.case == {"recommended_on": TODAY}
+    same_day = facts(S.ASSESSED, recommended_on=TODAY)
+    assert check(Action.DECIDE, same_day, CHAIR, inputs(), POLICY) is None
