@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -14,6 +15,7 @@ from portal.models import (
     CaseUnit,
     Complaint,
     DecisionMeeting,
+    MeetingAddendum,
     MeetingAttendee,
     User,
 )
@@ -23,6 +25,7 @@ from tests import test_casework
 from tests.conftest import csrf_token, login, make_user
 from tests.test_audit_records import _save_edit
 from tests.test_case_actions import act, status_of
+from tests.test_documents import pdf_text
 
 world = test_casework.world  # the fixture: catalogue, a meeting of three, one user per role
 
@@ -277,3 +280,43 @@ def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world)
     expected = "was held before the recommendation of March 3, 2026."
     assert expected in page.get_data(as_text=True)
     assert status_of(case_id) == CaseStatus.ASSESSED
+
+
+def test_a_cited_meeting_is_corrected_by_an_audited_addendum(client, world):
+    case_id = _assessed_case(world)
+    login(client, "ketua")
+    act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    meeting_id = world["meeting"].id
+    page = _save_edit(client, "decision_meeting", meeting_id, {"minutes": "Ditulis ulang"})
+    assert "Record a correction as an addendum on the meeting" in page.get_data(as_text=True)
+    details = f"/admin/decision_meeting/details/?id={meeting_id}"
+    form = {"csrf_token": csrf_token(client, details), "id": str(meeting_id)}
+    text = "Jabatan peserta ketiga: Kepala Bidang Sertifikasi."
+    response = client.post("/admin/decision_meeting/addendum/", data={**form, "text": text})
+    assert response.status_code == 302
+    page = client.get(details).get_data(as_text=True)
+    assert text in page and 'id="addendum-text"' in page
+    addendum = db.session.scalar(select(MeetingAddendum))
+    assert (addendum.meeting_id, addendum.author_id) == (meeting_id, world["chair"].id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting_addendum"))
+    assert (event.record_type, event.record_id, event.note) == (
+        "decision_meeting",
+        meeting_id,
+        text,
+    )
+    assert text in pdf_text(client.get(f"/documents/meetings/{meeting_id}/minutes.pdf").data)
+
+    make_user("mutu2", Role.QUALITY_HEAD.value, locale="en")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    login(client, "mutu2")
+    assert 'id="addendum-text"' not in client.get(details).get_data(as_text=True)
+    refused = client.post(
+        "/admin/decision_meeting/addendum/",
+        data={"csrf_token": csrf_token(client, details), "id": str(meeting_id), "text": "X"},
+    )
+    assert refused.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(MeetingAddendum)) == 1
+    addendum.text = "Diubah"
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()

@@ -1,4 +1,5 @@
-"""decision records: the deputy chair role; the day a case's recommendation was recorded
+"""decision records: the deputy chair role; the day a case's recommendation was recorded;
+addenda that correct a decision meeting's record
 
 Revision ID: 0019_recommended_on
 Revises: 0014_applicant_accounts
@@ -24,6 +25,27 @@ def upgrade():
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recommended_on", sa.Date(), nullable=True))
     _backfill_recommended_on()
+    op.create_table(
+        "meeting_addendum",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user.id"], name=op.f("fk_meeting_addendum_author_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["decision_meeting.id"],
+            name=op.f("fk_meeting_addendum_meeting_id_decision_meeting"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_addendum")),
+    )
+    with op.batch_alter_table("meeting_addendum", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_meeting_addendum_meeting_id"), ["meeting_id"], unique=False
+        )
 
 
 def _roles(values: str) -> None:
@@ -84,6 +106,7 @@ def _day(at, zone):
 
 
 def downgrade():
+    op.drop_table("meeting_addendum")
     # not a batch: SQLite would copy "case", which other tables' foreign keys point at
     op.execute('ALTER TABLE "case" DROP COLUMN recommended_on')
     op.execute("DELETE FROM user_role WHERE role = 'deputy_chair'")
