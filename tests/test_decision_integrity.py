@@ -305,6 +305,9 @@ def test_a_cited_meeting_is_corrected_by_an_audited_addendum(client, world):
         text,
     )
     assert text in pdf_text(client.get(f"/documents/meetings/{meeting_id}/minutes.pdf").data)
+    for bad in ("", "x", "-1", "99999999999999999999999"):
+        posted = {**form, "id": bad, "text": text}
+        assert client.post("/admin/decision_meeting/addendum/", data=posted).status_code == 404
 
     make_user("mutu2", Role.QUALITY_HEAD.value, locale="en")
     client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})

@@ -93,7 +93,9 @@ class DecisionMeetingView(SecureModelView):
         """Add a correction to the meeting's record (a refusal goes back with its reason)."""
         if not ADDENDUM_ROLES.intersection(current_user.roles):
             abort(403)
-        meeting = self.get_one(request.form.get("id", ""))
+        wanted = request.form.get("id", "")
+        known = wanted.isascii() and wanted.isdigit() and int(wanted) <= MAX_ID
+        meeting = self.get_one(wanted) if known else None
         if meeting is None:
             abort(404)
         add_meeting_addendum(db.session, meeting.id, current_user, request.form.get("text"))
