@@ -110,6 +110,7 @@ STAFF = (
     StaffLogin("admin", (Role.ADMIN,), "Administrator Portal (demo)"),
     StaffLogin("sekretariat", (Role.SECRETARIAT,), "Rina Marlina (demo)", "Kepala Bagian Umum"),
     StaffLogin("ketua", (Role.CHAIR,), "Hendra Gunawan (demo)", "Ketua LSP"),
+    StaffLogin("wakil", (Role.DEPUTY_CHAIR,), "Agus Setiawan (demo)", "Wakil Ketua LSP"),
     StaffLogin(
         "kabid", (Role.CERTIFICATION_HEAD,), "Dewi Anggraini (demo)", "Kepala Bidang Sertifikasi"
     ),
@@ -878,6 +879,7 @@ class _CaseRows:
                 "assessment_time": time(9, 0) if done("pre_assess") else None,
                 "assessment_tools": ASSESSMENT_TOOLS if done("pre_assess") else None,
                 "agreement_confirmed": done("pre_assess") is not None,
+                "recommended_on": done("recommend"),
                 "decision_meeting_id": self.w.meetings[decided] if decided else None,
                 "decided_by_id": self.cat.users["ketua"] if decided else None,
                 "decided_on": decided,

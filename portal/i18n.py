@@ -45,6 +45,7 @@ from wtforms.i18n import messages_path
 from .config import PROJECT_DIR
 from .extensions import babel, db
 from .rules import certificates, workflow
+from .rules.meetings import ADDENDUM_EVENT
 from .rules.schedules import SEAT_OVERRIDE
 from .rules.vocabulary import (
     APPEAL_STATUS_LABELS,
@@ -260,6 +261,7 @@ ACTION_LABELS = {
     "start_recertification": N_("Re-certification started"),
     "start_new_application": N_("New application started"),
     SEAT_OVERRIDE: N_("Schedule's quota or deadline overridden"),
+    ADDENDUM_EVENT: N_("Addendum added to the meeting's record"),
     "record_created": N_("Record created"),
     "record_updated": N_("Record changed"),
     "record_deleted": N_("Record deleted"),

@@ -568,6 +568,10 @@ class DecisionMeeting(Model):
     attendees: Mapped[list[MeetingAttendee]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan"
     )
+    # viewonly: the meeting's form never touches them, and its audit lists no collection of them
+    addenda: Mapped[list[MeetingAddendum]] = relationship(
+        viewonly=True, order_by="MeetingAddendum.id"
+    )
 
     def __str__(self) -> str:
         return f"{self.held_on:%d-%m-%Y} {self.place or ''}".strip()
@@ -589,6 +593,21 @@ class MeetingAttendee(Model):
 
     meeting: Mapped[DecisionMeeting] = relationship(back_populates="attendees")
     user: Mapped[User] = relationship()
+
+
+class MeetingAddendum(Model):
+    """A correction of a decision meeting's record, added once decisions cite it: the record
+    itself stays as it was (ISO/IEC 17024 §9.6). Never edited or deleted (`casework.meetings`)."""
+
+    __tablename__ = "meeting_addendum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("decision_meeting.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+    author: Mapped[User] = relationship()
 
 
 class Case(Model):
@@ -636,6 +655,8 @@ class Case(Model):
     assessment_time: Mapped[time | None] = mapped_column(Time)
     assessment_tools: Mapped[str | None] = mapped_column(Text)
     agreement_confirmed: Mapped[bool] = mapped_column(default=False)
+    # the day the asesor recorded FR.AK.02 (the latest, after an upheld appeal)
+    recommended_on: Mapped[date | None] = mapped_column(Date)
 
     # decision (seed 2.8–2.9)
     decision_meeting_id: Mapped[int | None] = mapped_column(

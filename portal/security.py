@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -169,6 +170,18 @@ def init_app(app: Flask) -> None:
     def _server_error(_error: Exception) -> Any:
         release_session()  # the page reads the user; a failed transaction must not fail it too
         return _error_page(500, messages[500]())
+
+
+@contextmanager
+def refusal_flashed() -> Iterator[None]:
+    """For a view that shows its form again on a refusal: a `Refusal` raised in the block is
+    flashed like the handler above does, and the view goes on to render the form with the
+    user's input (a redirect back would lose it). Everything else still goes to the handler."""
+    try:
+        yield
+    except Refusal as refusal:
+        release_session()
+        flash(translate(refusal), "error")
 
 
 def _same_site_referrer() -> str | None:

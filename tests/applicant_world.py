@@ -53,9 +53,10 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
 
 
 def post(client: FlaskClient, url: str, form_url: str, **data):
-    """Post a form as the browser would, with the CSRF token of the page it is on."""
+    """Post a form as the browser would, with the CSRF token of the page it is on, and that
+    page as the referrer (a refusal goes back there)."""
     data["csrf_token"] = csrf_token(client, form_url)
-    return client.post(url, data=data)
+    return client.post(url, data=data, headers={"Referer": f"http://localhost{form_url}"})
 
 
 PROFILE = {
@@ -102,6 +103,7 @@ def upload(client: FlaskClient, case_id: int, kind: str, content: bytes, name: s
             "file": (BytesIO(content), name),
         },
         content_type="multipart/form-data",
+        headers={"Referer": f"http://localhost{page}"},
     )
 
 

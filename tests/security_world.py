@@ -32,6 +32,7 @@ LOGINS = {
     Role.ADMIN: "admin",
     Role.SECRETARIAT: "sekretariat",
     Role.CHAIR: "ketua",
+    Role.DEPUTY_CHAIR: "wakil",
     Role.CERTIFICATION_HEAD: "kabid",
     Role.QUALITY_HEAD: "mutu",
     Role.STANDARDS_HEAD: "standar",

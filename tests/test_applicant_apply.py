@@ -23,6 +23,7 @@ from portal.rules.vocabulary import CaseStatus
 from tests.applicant_world import (
     JPEG,
     PDF,
+    PROFILE,
     browser,
     fill_profile,
     make_account,
@@ -32,7 +33,7 @@ from tests.applicant_world import (
     sign_in,
     upload,
 )
-from tests.conftest import judged_attachment, login, make_user
+from tests.conftest import csrf_token, judged_attachment, login, make_user
 
 
 @pytest.fixture
@@ -271,3 +272,27 @@ def test_200_applicants_racing_for_20_seats_get_exactly_20(app, catalogue):
         )
     )
     assert submitted == SEATS
+
+
+def test_a_refused_profile_is_shown_again_with_what_was_typed(client, catalogue):
+    make_account("budi@example.org", nik=catalogue["applicant"].nik)  # staff hold that NIK
+    sign_in(client, "budi@example.org")
+    typed = {**PROFILE, "institution": "Perpustakaan Kota Bogor"}
+    page = post(client, "/asesi/profil", "/asesi/profil", **typed)
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert "The LSP already holds a record with your NIK." in shown
+    assert 'value="Perpustakaan Kota Bogor"' in shown, "the applicant's input is kept"
+
+
+def test_a_refusal_goes_back_to_its_page_or_is_a_409_without_one(client, applicant, catalogue):
+    case = start(client, make_schedule(catalogue))
+    page = f"/asesi/permohonan/{case.id}"
+    back = post(client, f"{page}/ajukan", page)
+    assert (back.status_code, back.headers["Location"]) == (302, f"http://localhost{page}")
+    token = csrf_token(client, page)
+    bare = client.post(f"{page}/ajukan", data={"csrf_token": token})  # no referrer
+    assert bare.status_code == 409
+    assert "The applicant has not signed the declaration." in bare.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.status == CaseStatus.DRAFT

@@ -153,6 +153,7 @@ def test_happy_path_from_draft_to_certificate(world):
     assert cert.next_surveillance_due == date(2027, 3, 2)
     assert cert.holder_name == "Budi Santoso" and len(cert.verify_code) >= 16
     assert case.requirement_met == "D2 or higher in library science"
+    assert case.recommended_on == TODAY  # the service's day, from the one clock
     assert [u.result for u in case.units] == ["K", "K"]
     trail = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -12,6 +15,7 @@ from portal.models import (
     CaseUnit,
     Complaint,
     DecisionMeeting,
+    MeetingAddendum,
     MeetingAttendee,
     User,
 )
@@ -21,6 +25,7 @@ from tests import test_casework
 from tests.conftest import csrf_token, login, make_user
 from tests.test_audit_records import _save_edit
 from tests.test_case_actions import act, status_of
+from tests.test_documents import pdf_text
 
 world = test_casework.world  # the fixture: catalogue, a meeting of three, one user per role
 
@@ -226,3 +231,95 @@ def test_an_upheld_appeal_past_the_reassessment_limit_closes_the_case(app, clien
     login(secretariat, "sekretariat")
     page = secretariat.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
     assert 'id="start-new-application"' in page, "the case links to the new application"
+
+
+def test_the_deputy_chair_decides_a_case_whose_trainer_is_the_chair(client, world):
+    conflicted = _assessed_case(world)
+    (plain,) = test_casework.new_cases(world, 1, CaseStatus.ASSESSED)
+    db.session.execute(
+        update(Case).where(Case.id == conflicted).values(trainer_user_id=world["chair"].id)
+    )
+    deputy = make_user("wakil", Role.DEPUTY_CHAIR.value, locale="en")
+    meeting = DecisionMeeting(
+        held_on=world["meeting"].held_on,
+        place="Jakarta",
+        chair=deputy,
+        attendees=[
+            MeetingAttendee(user=deputy, position="Wakil Ketua LSP"),
+            MeetingAttendee(user=world["quality"], position="Kepala Bidang Mutu"),
+            MeetingAttendee(user=world["head"], position="Kepala Bidang Sertifikasi"),
+        ],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    decide = f"/admin/case/act/decide/?id={conflicted}"
+    login(client, "ketua")
+    page = act(client, "decide", conflicted, meeting_id=str(world["meeting"].id))
+    assert "The trainer of this applicant cannot decide this case." in page.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    login(client, "wakil")
+    assert decide in client.get(f"/admin/case/details/?id={conflicted}").get_data(as_text=True)
+    assert "/act/decide/" not in client.get(f"/admin/case/details/?id={plain}").get_data(
+        as_text=True
+    )
+    page = act(client, "decide", plain, meeting_id=str(meeting.id))
+    assert "The deputy chair decides only when the chair" in page.get_data(as_text=True)
+    act(client, "decide", conflicted, meeting_id=str(meeting.id))
+    assert status_of(conflicted) == CaseStatus.COMPETENT
+    assert db.session.get(Case, conflicted).decided_by_id == deputy.id
+    assert status_of(plain) == CaseStatus.ASSESSED
+
+
+def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world):
+    case_id = _assessed_case(world)
+    later = world["meeting"].held_on + timedelta(days=1)  # the meeting is on 2 March 2026
+    db.session.execute(update(Case).where(Case.id == case_id).values(recommended_on=later))
+    db.session.commit()
+    login(client, "ketua")
+    page = act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    expected = "was held before the recommendation of March 3, 2026."
+    assert expected in page.get_data(as_text=True)
+    assert status_of(case_id) == CaseStatus.ASSESSED
+
+
+def test_a_cited_meeting_is_corrected_by_an_audited_addendum(client, world):
+    case_id = _assessed_case(world)
+    login(client, "ketua")
+    act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
+    meeting_id = world["meeting"].id
+    page = _save_edit(client, "decision_meeting", meeting_id, {"minutes": "Ditulis ulang"})
+    assert "Record a correction as an addendum on the meeting" in page.get_data(as_text=True)
+    details = f"/admin/decision_meeting/details/?id={meeting_id}"
+    form = {"csrf_token": csrf_token(client, details), "id": str(meeting_id)}
+    text = "Jabatan peserta ketiga: Kepala Bidang Sertifikasi."
+    response = client.post("/admin/decision_meeting/addendum/", data={**form, "text": text})
+    assert response.status_code == 302
+    page = client.get(details).get_data(as_text=True)
+    assert text in page and 'id="addendum-text"' in page
+    addendum = db.session.scalar(select(MeetingAddendum))
+    assert (addendum.meeting_id, addendum.author_id) == (meeting_id, world["chair"].id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting_addendum"))
+    assert (event.record_type, event.record_id, event.note) == (
+        "decision_meeting",
+        meeting_id,
+        text,
+    )
+    assert text in pdf_text(client.get(f"/documents/meetings/{meeting_id}/minutes.pdf").data)
+    for bad in ("", "x", "-1", "99999999999999999999999"):
+        posted = {**form, "id": bad, "text": text}
+        assert client.post("/admin/decision_meeting/addendum/", data=posted).status_code == 404
+
+    make_user("mutu2", Role.QUALITY_HEAD.value, locale="en")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    login(client, "mutu2")
+    assert 'id="addendum-text"' not in client.get(details).get_data(as_text=True)
+    refused = client.post(
+        "/admin/decision_meeting/addendum/",
+        data={"csrf_token": csrf_token(client, details), "id": str(meeting_id), "text": "X"},
+    )
+    assert refused.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(MeetingAddendum)) == 1
+    addendum.text = "Diubah"
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()

@@ -24,6 +24,7 @@ from portal.models import AuditEvent, Case
 from portal.rules import certificates as certs
 from portal.rules import workflow
 from portal.rules.access import SCREENS
+from portal.rules.meetings import ADDENDUM_ROLES
 from portal.rules.vocabulary import Role
 from portal.rules.workflow import Action
 from tests.security_world import World, built_world, row_counts
@@ -102,6 +103,7 @@ ADMIN_ENDPOINTS = {
     *ACTION_ENDPOINTS,
     "recertify_view",
     "new_application_view",
+    "addendum_view",
 }
 STATIC_FILES = {"static": "css/portal.css", "admin.static": "admin/js/helpers.js"}
 PERIOD = {"from": "2000-01-01", "to": "2100-12-31"}
@@ -155,6 +157,7 @@ def admin_allows(view: BaseModelView, name: str, role: Role, action: str | None)
         "change_view": read and may_act and action != DOWNLOAD,
         "recertify_view": read and role in certs.RECERTIFICATION_ROLES,
         "new_application_view": read and role in workflow.NEW_APPLICATION_ROLES,
+        "addendum_view": read and role in ADDENDUM_ROLES,
     }[name]
 
 

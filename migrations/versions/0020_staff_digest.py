@@ -1,14 +1,14 @@
 """The staff daily digest: a per-user choice to receive the e-mail of waiting work (issue 13)
 
 Revision ID: 0020_staff_digest
-Revises: 0014_applicant_accounts
+Revises: 0019_recommended_on
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_staff_digest"
-down_revision = "0014_applicant_accounts"
+down_revision = "0019_recommended_on"
 branch_labels = None
 depends_on = None
 

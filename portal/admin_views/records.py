@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, request
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from wtforms.validators import ValidationError
 
 from .. import casework
 from ..casework import audit, related
+from ..casework.meetings import add_meeting_addendum, meeting_addenda
 from ..extensions import db
 from ..i18n import ACTION_LABELS, label, translate
 from ..models import (
@@ -29,6 +31,7 @@ from ..models import (
     SurveillanceReport,
 )
 from ..rules import duties, meetings
+from ..rules.meetings import ADDENDUM_ROLES
 from ..rules.vocabulary import (
     APPEAL_STATUS_LABELS,
     CASE_STATUS_LABELS,
@@ -80,6 +83,27 @@ class DecisionMeetingView(SecureModelView):
     def related(self, model: DecisionMeeting) -> related.Related:
         """The cases decided in the meeting."""
         return related.meeting_related(db.session, model, current_user)
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        """The meeting's page gets its addenda, and whether the user may add one, here."""
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["addenda"] = meeting_addenda(db.session, model.id, current_user)
+        return super().render(template, **kwargs)
+
+    @expose("/addendum/", methods=("POST",))
+    def addendum_view(self) -> Any:
+        """Add a correction to the meeting's record (a refusal goes back with its reason)."""
+        if not ADDENDUM_ROLES.intersection(current_user.roles):
+            abort(403)
+        wanted = request.form.get("id", "")
+        known = wanted.isascii() and wanted.isdigit() and int(wanted) <= MAX_ID
+        meeting = self.get_one(wanted) if known else None
+        if meeting is None:
+            abort(404)
+        add_meeting_addendum(db.session, meeting.id, current_user, request.form.get("text"))
+        flash(gettext("The addendum was added to the meeting's record."), "success")
+        return redirect(url_for(".details_view", id=meeting.id))
 
     def on_model_change(self, form: Any, model: DecisionMeeting, is_created: bool) -> None:
         """A meeting that decisions cite keeps its date, chair, attendees and minutes."""

@@ -1,8 +1,10 @@
 """The applicant's own door (/asesi/): account, FR.APL.01, attachments, submit and follow.
 
 Views parse input, call one service function of `portal.casework.online` with the applicant's
-account as the actor, and render the result; a `Refusal` becomes a message, never a 500. Every
-record in a URL is found through the signed-in account, so another person's is "not found".
+account as the actor, and render the result. A `Refusal` becomes a message, never a 500: by
+security.py's handler (back to the page the form came from), or `refusal_flashed` where the form
+is shown again with the applicant's input. Every record in a URL is found through the signed-in
+account, so another person's is "not found".
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
-from ..security import limiter
+from ..security import limiter, refusal_flashed
 from ..transactions import begin_write, writing
 from ..uploads import UploadRefused, discard, store_upload
 from . import mail
@@ -272,7 +274,8 @@ def reset(token: str) -> Any:
 
 
 def _refused(refusal: Refusal, target: str) -> Any:
-    """Show a refusal of the service and go back (nothing was changed)."""
+    """Show a refusal of the service and go to `target`, for the views that do not go back to
+    the page they came from (security.py's handler does that for the others)."""
     flash(translate(refusal), "error")
     return redirect(target)
 
@@ -329,11 +332,8 @@ def profile() -> Any:
         values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         values["education_code"] = values["education_code"] or None
         values["occupation_code"] = values["occupation_code"] or None
-        try:
+        with refusal_flashed():
             online.save_profile(db.session, account, values)
-        except Refusal as refusal:
-            flash(translate(refusal), "error")
-        else:
             flash(gettext("Your data is saved."), "success")
             return redirect(request.args.get("next") or url_for("asesi.home"))
     return render_template("applicant/profile.html", form=form, account=account)
@@ -381,7 +381,7 @@ def application(case_id: int) -> Any:
     )
     form.units.choices = [(u.id, f"{u.code} · {u.title}") for u in case.scheme.units]
     if editable and form.validate_on_submit():
-        try:
+        with refusal_flashed():
             online.save_draft(
                 db.session,
                 account,
@@ -391,9 +391,6 @@ def application(case_id: int) -> Any:
                 declaration_name=form.declaration_name.data,
                 today=_settings().today,
             )
-        except Refusal as refusal:
-            flash(translate(refusal), "error")
-        else:
             flash(gettext("Your application is saved."), "success")
             return redirect(url_for("asesi.application", case_id=case.id))
     attachments = [a for a in case.attachments if a.is_current]
@@ -428,10 +425,7 @@ def upload(case_id: int) -> Any:
         return redirect(back)
     try:
         online.attach(db.session, current_account(), case_id, form.kind.data, stored)
-    except Refusal as refusal:
-        discard(root, stored.stored_name)
-        return _refused(refusal, back)
-    except BaseException:
+    except BaseException:  # a refusal too (security.py shows it): the file is not kept
         discard(root, stored.stored_name)
         raise
     flash(gettext("%(name)s is attached.", name=stored.original_name), "success")
@@ -442,14 +436,10 @@ def upload(case_id: int) -> Any:
 @account_required
 def submit(case_id: int) -> Any:
     """Submit (or resubmit) the application through the workflow, taking the seat."""
-    back = url_for("asesi.application", case_id=case_id)
     _own(case_id)
-    try:
-        online.submit(db.session, current_account(), case_id, _settings())
-    except Refusal as refusal:
-        return _refused(refusal, back)
+    online.submit(db.session, current_account(), case_id, _settings())
     flash(gettext("Your application is submitted. The secretariat will check it."), "success")
-    return redirect(back)
+    return redirect(url_for("asesi.application", case_id=case_id))
 
 
 @bp.route("/lampiran/<int:attachment_id>")
@@ -574,7 +564,7 @@ def surveillance(certificate_id: int) -> Any:
     certificate = _own_certificate(certificate_id)
     form = SurveillanceForm()
     if form.validate_on_submit():
-        try:
+        with refusal_flashed():
             record_surveillance(
                 db.session,
                 certificate,
@@ -585,9 +575,6 @@ def surveillance(certificate_id: int) -> Any:
                 evidence=(form.evidence.data or "").strip() or None,
                 settings=current_app.config,
             )
-        except Refusal as refusal:
-            flash(translate(refusal), "error")
-        else:
             flash(gettext("Your surveillance report is recorded."), "success")
             return redirect(url_for("asesi.home"))
     return render_template("applicant/surveillance.html", certificate=certificate, form=form)
@@ -598,10 +585,7 @@ def surveillance(certificate_id: int) -> Any:
 def recertify(certificate_id: int) -> Any:
     """Ask for re-certification: a new application, linked to the certificate, pre-filled."""
     certificate = _own_certificate(certificate_id)
-    try:
-        case = start_recertification(db.session, certificate, current_account(), current_app.config)
-    except Refusal as refusal:
-        return _refused(refusal, url_for("asesi.home"))
+    case = start_recertification(db.session, certificate, current_account(), current_app.config)
     flash(
         gettext("Your re-certification application is started. Complete and submit it."), "success"
     )

@@ -4,8 +4,8 @@ Views, the CLI, documents and public pages call these functions with a session; 
 imports Flask. Each module owns one thing: `facts` reads what the rules judge, `transitions`
 applies the transition table set-based, `effects` creates what actions make (appeals,
 certificates and their numbers, supersession), `lifecycle` follows certificates after issue,
-`applications` starts new drafts, `audit` writes the trail, `offers` tells a page what its user
-may do now.
+`applications` starts new drafts, `meetings` adds the audited addenda that correct a decision
+meeting's record, `audit` writes the trail, `offers` tells a page what its user may do now.
 """
 
 from .action_pages import ActionPage, action_page

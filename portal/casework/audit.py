@@ -16,7 +16,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
-from ..models import AuditEvent, Case, Certificate
+from ..models import AuditEvent, Case, Certificate, MeetingAddendum
 from ..rules.workflow import (
     CaseFacts,
     Step,
@@ -231,11 +231,15 @@ def history_of(session: Session, record_type: str, record_id: int) -> list[Audit
     )
 
 
+APPEND_ONLY = (AuditEvent, MeetingAddendum)
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_rewrites(session: Session, _context: Any, _instances: Any) -> None:
-    """The trail is append-only: a flush that edits or deletes an audit event fails."""
+    """The trail and the meetings' addenda are append-only: a flush that edits or deletes one
+    fails."""
     for record in (*session.dirty, *session.deleted):
-        if isinstance(record, AuditEvent) and (
+        if isinstance(record, APPEND_ONLY) and (
             record in session.deleted or session.is_modified(record)
         ):
-            raise PermissionError("Audit events are never edited or deleted.")
+            raise PermissionError(f"{record.__tablename__} rows are never edited or deleted.")

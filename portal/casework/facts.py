@@ -75,6 +75,24 @@ def load_facts(
 
 
 _NO_ATTACHMENTS = AttachmentFacts()
+
+
+def _chair_conflicted() -> Any:
+    """True when the LSP has a chair and every active one is the case's assessor or trainer
+    (correlated with the case row and its assessor's user, so it costs no query of its own)."""
+    role, chair = UserRole.__table__.c, USER.alias("chair_user")
+    chairs = (
+        select(role.user_id)
+        .join(chair, chair.c.id == role.user_id)
+        .where(role.role == Role.CHAIR.value, chair.c.active.is_(True))
+    )
+    free = chairs.where(
+        or_(USER.c.id.is_(None), role.user_id != USER.c.id),
+        or_(CASE.c.trainer_user_id.is_(None), role.user_id != CASE.c.trainer_user_id),
+    )
+    return and_(chairs.exists(), ~free.exists()).label("chair_conflicted")
+
+
 _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
     CASE.c.id.label("case_id"),
     CASE.c.status,
@@ -91,6 +109,8 @@ _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
     CASE.c.decided_by_id,
     CERT.c.id.is_not(None).label("has_certificate"),
     CASE.c.assessment_date,
+    CASE.c.recommended_on,
+    _chair_conflicted(),
 )
 
 
@@ -248,18 +268,30 @@ _RESOLVED = ("assessor", "meeting")
 
 
 def _meeting_facts(session: Session, meeting_id: int) -> MeetingFacts | None:
-    """A decision meeting's date, who attended, and whether the LSP's chair was among them."""
+    """A decision meeting's date, who attended, and whether the LSP's chair and deputy chair
+    were among them."""
     meeting = session.get(DecisionMeeting, meeting_id)
     if meeting is None:
         return None
     attendees = select(MeetingAttendee.user_id).where(MeetingAttendee.meeting_id == meeting_id)
     present = frozenset(session.scalars(attendees))
-    chair = session.scalar(
-        select(UserRole.user_id)
-        .where(UserRole.user_id.in_(attendees), UserRole.role == Role.CHAIR.value)
-        .limit(1)
+    roles = set(
+        session.scalars(
+            select(UserRole.role)
+            .distinct()
+            .where(
+                UserRole.user_id.in_(attendees),
+                UserRole.role.in_((Role.CHAIR.value, Role.DEPUTY_CHAIR.value)),
+            )
+        )
     )
-    return MeetingFacts(meeting.id, meeting.held_on, present, chair is not None)
+    return MeetingFacts(
+        meeting.id,
+        meeting.held_on,
+        present,
+        chair_present=Role.CHAIR in roles,
+        deputy_present=Role.DEPUTY_CHAIR in roles,
+    )
 
 
 def _assessor_facts(

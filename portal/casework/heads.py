@@ -24,7 +24,14 @@ from ..rules.workflow import Action
 from .settings import Settings
 
 HEAD_ROLES = frozenset(
-    {Role.ADMIN, Role.CHAIR, Role.CERTIFICATION_HEAD, Role.QUALITY_HEAD, Role.STANDARDS_HEAD}
+    {
+        Role.ADMIN,
+        Role.CHAIR,
+        Role.DEPUTY_CHAIR,
+        Role.CERTIFICATION_HEAD,
+        Role.QUALITY_HEAD,
+        Role.STANDARDS_HEAD,
+    }
 )
 DEFAULT_PERIOD_DAYS = 365
 EXPIRY_MONTHS = 12  # the expiry chart looks a year ahead

@@ -23,6 +23,7 @@ from ..models import (
     Certificate,
     DecisionMeeting,
     Element,
+    MeetingAddendum,
     MeetingAttendee,
     Schedule,
     Unit,
@@ -245,6 +246,7 @@ def meeting_minutes(meeting_id: int) -> Document | None:
         .options(
             selectinload(DecisionMeeting.chair),
             selectinload(DecisionMeeting.attendees).selectinload(MeetingAttendee.user),
+            selectinload(DecisionMeeting.addenda).selectinload(MeetingAddendum.author),
         )
     )
     if meeting is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .vocabulary import Role
 
 ALL_STAFF = frozenset(Role)
-_A, _S, _AS, _CH, _QH, _SH, _C = (
+_A, _S, _AS, _CH, _QH, _SH, _C, _DC = (
     Role.ADMIN,
     Role.SECRETARIAT,
     Role.ASSESSOR,
@@ -20,8 +20,9 @@ _A, _S, _AS, _CH, _QH, _SH, _C = (
     Role.QUALITY_HEAD,
     Role.STANDARDS_HEAD,
     Role.CHAIR,
+    Role.DEPUTY_CHAIR,
 )
-_MANAGEMENT = frozenset({_A, _S, _CH, _QH, _C})
+_MANAGEMENT = frozenset({_A, _S, _CH, _QH, _C, _DC})
 _APPEAL_DECIDERS = frozenset({_CH, _QH, _SH, _C})  # must reach the case screen (workflow.py)
 
 

@@ -22,6 +22,7 @@ class Role(StrEnum):
     QUALITY_HEAD = "quality_head"
     STANDARDS_HEAD = "standards_head"
     CHAIR = "chair"
+    DEPUTY_CHAIR = "deputy_chair"  # decides a case on which the chair is conflicted
 
 
 ROLE_LABELS = {
@@ -32,6 +33,7 @@ ROLE_LABELS = {
     Role.QUALITY_HEAD: N_("Kepala Bidang Pengendali Mutu"),
     Role.STANDARDS_HEAD: N_("Kepala Bidang Standardisasi"),
     Role.CHAIR: N_("Ketua LSP"),
+    Role.DEPUTY_CHAIR: N_("Wakil Ketua LSP (deputy chair)"),
 }
 
 

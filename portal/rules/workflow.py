@@ -125,13 +125,14 @@ class MeetingFacts:
     held_on: date
     attendee_ids: frozenset[int] = frozenset()  # the users recorded as present
     chair_present: bool = False  # an attendee holds the LSP's chair role
+    deputy_present: bool = False  # an attendee holds the deputy chair role
 
 
 @dataclass(frozen=True)
 class CaseFacts:
     """Everything the guards need to know about one case.
 
-    The fields up to `has_certificate` come from the case row, in this order (the service
+    The fields up to `chair_conflicted` come from the case row, in this order (the service
     builds them positionally); the last three are read only for the actions that need them.
     """
 
@@ -150,6 +151,9 @@ class CaseFacts:
     decided_by_id: int | None = None
     has_certificate: bool = False
     assessment_date: date | None = None
+    recommended_on: date | None = None
+    # every active holder of the chair role is this case's assessor or trainer: the deputy decides
+    chair_conflicted: bool = False
     units: tuple[UnitFacts, ...] = ()
     attachments: AttachmentFacts = AttachmentFacts()
     requirement_met: str | None = None  # the basic-requirement alternative met, or None
@@ -336,6 +340,17 @@ def _not_the_trainer(ctx: Context) -> Refusal | None:
     """Whoever trained the applicant does not decide on their competence."""
     if ctx.facts.trainer_user_id is not None and ctx.facts.trainer_user_id == ctx.actor.user_id:
         return Refusal(N_("The trainer of this applicant cannot decide this case."))
+    return None
+
+
+def _deputy_only_for_a_conflicted_chair(ctx: Context) -> Refusal | None:
+    """The deputy chair decides in the chair's stead only when the chair is conflicted on the
+    case (its assessor or trainer), so no case is stuck and no decision is taken twice over."""
+    roles = ctx.actor.roles
+    if Role.CHAIR not in roles and Role.DEPUTY_CHAIR in roles and not ctx.facts.chair_conflicted:
+        return Refusal(
+            N_("The deputy chair decides only when the chair is this case's assessor or trainer.")
+        )
     return None
 
 
@@ -535,6 +550,23 @@ def _meeting_after_assessment(ctx: Context) -> Refusal | None:
     return None
 
 
+def _meeting_after_recommendation(ctx: Context) -> Refusal | None:
+    """A decision meeting judges the asesor's recommendation (FR.AK.02), so it is not held
+    before the day the recommendation was recorded (ISO 17024 9.4)."""
+    meeting: MeetingFacts = ctx.inputs["meeting"]
+    recommended = ctx.facts.recommended_on
+    if recommended is not None and meeting.held_on < recommended:
+        return Refusal(
+            N_(
+                "The decision meeting of %(date)s was held before the recommendation "
+                "of %(recommended)s."
+            ),
+            date=meeting.held_on,
+            recommended=recommended,
+        )
+    return None
+
+
 def _decider_attends(ctx: Context) -> Refusal | None:
     """Whoever records the decision was present at the meeting that took it."""
     meeting: MeetingFacts = ctx.inputs["meeting"]
@@ -544,8 +576,11 @@ def _decider_attends(ctx: Context) -> Refusal | None:
 
 
 def _chair_present(ctx: Context) -> Refusal | None:
-    """A decision meeting has the LSP's chair among those present."""
-    if not ctx.inputs["meeting"].chair_present:
+    """A decision meeting has the LSP's chair among those present, or the deputy chair when the
+    chair is conflicted on the case."""
+    meeting: MeetingFacts = ctx.inputs["meeting"]
+    deputy_stands_in = ctx.facts.chair_conflicted and meeting.deputy_present
+    if not (meeting.chair_present or deputy_stands_in):
         return Refusal(N_("The chair of the LSP is not recorded as present at the meeting."))
     return None
 
@@ -735,9 +770,13 @@ def _write_plan(ctx: Context) -> Change:
 
 
 def _write_recommendations(ctx: Context) -> Change:
-    """FR.AK.02: the recommendation and follow-up note given per unit under assessment."""
+    """FR.AK.02: the recommendation and follow-up note given per unit under assessment, and
+    the day it was recorded (a decision meeting is held on or after it)."""
     columns = {"verdict": "recommendation", "note": "recommendation_note"}
-    return Change(units=_unit_writes(ctx, _pending(ctx.facts), columns))
+    return Change(
+        case={"recommended_on": ctx.policy.today},
+        units=_unit_writes(ctx, _pending(ctx.facts), columns),
+    )
 
 
 def _write_decision(ctx: Context) -> Change:
@@ -779,6 +818,7 @@ _SECRETARIAT = frozenset({Role.SECRETARIAT})
 _SECRETARIAT_OR_APPLICANT = frozenset({Role.SECRETARIAT, APPLICANT})
 _ASSESSOR = frozenset({Role.ASSESSOR})
 _CHAIR = frozenset({Role.CHAIR})
+_DECIDERS = frozenset({Role.CHAIR, Role.DEPUTY_CHAIR})
 _ASSIGNERS = frozenset({Role.SECRETARIAT, Role.CERTIFICATION_HEAD})
 _CLOSERS = frozenset({Role.SECRETARIAT, Role.CERTIFICATION_HEAD, Role.CHAIR})
 _APPEAL_DECIDERS = frozenset(
@@ -893,13 +933,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         Action.DECIDE,
         frozenset({S.ASSESSED}),
         Choice((S.COMPETENT, S.NOT_YET_COMPETENT), by=_competent_if_all_k),
-        _CHAIR,
+        _DECIDERS,
         N_("Decide K / BK"),
         requires=("meeting",),
-        who=(_not_the_assessor, _not_the_trainer),
+        who=(_not_the_assessor, _not_the_trainer, _deputy_only_for_a_conflicted_chair),
         guards=(
             _meeting_held,
             _meeting_after_assessment,
+            _meeting_after_recommendation,
             _chair_present,
             _quorum,
             _decider_attends,

@@ -52,7 +52,7 @@ def test_role_grants(granter, grantee, before, after, message):
 
 
 def test_the_deciding_roles_are_those_of_the_transition_table():
-    assert DECIDING_ROLES == {C, CH, QH, SH}
+    assert DECIDING_ROLES == {C, CH, QH, SH, Role.DEPUTY_CHAIR}
 
 
 HANDLERS = [

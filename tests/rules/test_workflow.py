@@ -53,6 +53,7 @@ QUALITY = Actor(4, frozenset({Role.QUALITY_HEAD}))
 TRAINER = Actor(5, frozenset({Role.CHAIR}))  # chairs, but trained this applicant
 OTHER_ASSESSOR = Actor(6, frozenset({Role.ASSESSOR}), assessor_id=11)
 ADMIN = Actor(7, frozenset({Role.ADMIN}))
+DEPUTY = Actor(12, frozenset({Role.DEPUTY_CHAIR}))
 ACTORS = (SECRETARIAT, ASSESSOR, CHAIR, QUALITY, TRAINER, OTHER_ASSESSOR, ADMIN)
 # applicants acting from their accounts: the case's own (applicant 100) and someone else
 OWN_APPLICANT = Actor(None, frozenset({APPLICANT}), account_id=1, applicant_id=100)
@@ -88,6 +89,7 @@ def facts(status: CaseStatus, **changes: Any) -> CaseFacts:
         decided_on=TODAY - timedelta(days=1),
         decided_by_id=3,
         assessment_date=TODAY - timedelta(days=2),
+        recommended_on=TODAY - timedelta(days=1),
     )
     return replace(good, **changes)
 
@@ -251,12 +253,17 @@ GUARD_CASES = [
      "The assessor of this case cannot take this decision."),
     ("_not_the_trainer", Action.DECIDE, S.ASSESSED, {}, {}, TRAINER,
      "The trainer of this applicant cannot decide this case."),
+    ("_deputy_only_for_a_conflicted_chair", Action.DECIDE, S.ASSESSED, {}, {}, DEPUTY,
+     "The deputy chair decides only when the chair is this case's assessor or trainer."),
     ("_meeting_held", Action.DECIDE, S.ASSESSED, {},
      {"meeting": replace(MEETING, held_on=TODAY + timedelta(days=1))}, CHAIR,
      "The decision meeting of 2026-03-03 has not been held yet."),
     ("_meeting_after_assessment", Action.DECIDE, S.ASSESSED, {"assessment_date": TODAY},
      {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))}, CHAIR,
      "The decision meeting of 2026-03-01 was held before the assessment of 2026-03-02."),
+    ("_meeting_after_recommendation", Action.DECIDE, S.ASSESSED,
+     {"recommended_on": TODAY}, {"meeting": replace(MEETING, held_on=TODAY - timedelta(days=1))},
+     CHAIR, "The decision meeting of 2026-03-01 was held before the recommendation of 2026-03-02."),
     ("_chair_present", Action.DECIDE, S.ASSESSED, {},
      {"meeting": replace(MEETING, chair_present=False)}, CHAIR,
      "The chair of the LSP is not recorded as present at the meeting."),
@@ -408,6 +415,7 @@ def test_the_assigned_assessor_may_stop_at_pre_assessment():
         (S.SELF_ASSESSED, OTHER_ASSESSOR, []),
         (S.ASSESSED, CHAIR, [Action.DECIDE]),
         (S.ASSESSED, TRAINER, []),
+        (S.ASSESSED, DEPUTY, []),
         (S.APPEALED, CHAIR, []),
         (S.APPEALED, QUALITY, [Action.DECIDE_APPEAL]),
         (S.CERTIFIED, SECRETARIAT, []),
@@ -673,3 +681,41 @@ def test_assessor_refusal_asks_the_assign_rows_guards(changes, message):
         facts(S.VERIFIED), replace(ASSESSOR_OK, **changes), TODAY + timedelta(days=1)
     )
     assert (refusal is None) if message is None else str(refusal).startswith(message)
+
+
+# The deputy chair and the chair-present check: (chair conflicted, who decides, chair present,
+# deputy present, refusal). The deputy attends the meeting as the chair does (id 12).
+DEPUTY_CASES = [
+    (False, CHAIR, True, False, None),
+    (False, DEPUTY, True, True,
+     "The deputy chair decides only when the chair is this case's assessor or trainer."),
+    (True, DEPUTY, False, True, None),
+    (True, DEPUTY, True, True, None),
+    (True, DEPUTY, False, False,
+     "The chair of the LSP is not recorded as present at the meeting."),
+    (False, CHAIR, False, True,
+     "The chair of the LSP is not recorded as present at the meeting."),
+    (True, Actor(3, frozenset({Role.CHAIR, Role.DEPUTY_CHAIR})), True, False, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("conflicted", "actor", "chair", "deputy", "message"), DEPUTY_CASES)
+def test_the_deputy_decides_when_the_chair_is_conflicted(conflicted, actor, chair, deputy, message):
+    meeting = replace(
+        MEETING, attendee_ids=frozenset({3, 4, 8, 12}), chair_present=chair, deputy_present=deputy
+    )
+    case = facts(S.ASSESSED, chair_conflicted=conflicted)
+    refusal = check(Action.DECIDE, case, actor, inputs(meeting=meeting), POLICY)
+    assert (str(refusal) if refusal else None) == message
+
+
+def test_the_deputy_is_offered_the_decision_only_on_a_conflicted_chair_s_case():
+    assert available_actions(facts(S.ASSESSED), DEPUTY) == []
+    assert available_actions(facts(S.ASSESSED, chair_conflicted=True), DEPUTY) == [Action.DECIDE]
+
+
+def test_the_recommendation_keeps_its_day_and_a_meeting_that_day_may_decide():
+    recommended = plan(Action.RECOMMEND, facts(S.READY_FOR_ASSESSMENT), ASSESSOR, inputs(), POLICY)
+    assert recommended.change.case == {"recommended_on": TODAY}
+    same_day = facts(S.ASSESSED, recommended_on=TODAY)
+    assert check(Action.DECIDE, same_day, CHAIR, inputs(), POLICY) is None
