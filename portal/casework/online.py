@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -24,7 +24,6 @@ from ..models import (
     CaseUnit,
     Schedule,
 )
-from ..rules.schedules import SEATLESS_STATUSES, seat_refusal
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, CaseStatus, Purpose
 from ..rules.workflow import Action, Refusal
 from ..transactions import writing
@@ -236,35 +235,12 @@ def attach(
     return attachment
 
 
-def seats_taken(session: Session, schedule_id: int) -> int:
-    """The seats of a schedule held by its cases (submitted onwards, not withdrawn)."""
-    return session.scalar(
-        select(func.count(Case.id)).where(
-            Case.schedule_id == schedule_id, Case.status.not_in(SEATLESS_STATUSES)
-        )
-    )
-
-
 def submit(session: Session, account: ApplicantAccount, case_id: int, settings: Settings) -> None:
-    """Submit (or resubmit) the application, taking its schedule's seat in the same transaction.
-
-    The schedule row is locked first (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE serialises
-    SQLite), so of many applicants racing for the last seats exactly the quota get one.
-    """
+    """Submit (or resubmit) the application; a first submission takes its schedule's seat in
+    the same transaction (`seats.claim`, with the schedule row locked: of many applicants racing
+    for the last seats exactly the quota get one)."""
     with writing(session):
         case = own_case(session, account, case_id)
-        if case.schedule_id is not None and case.status == CaseStatus.DRAFT:
-            schedule = session.scalar(
-                select(Schedule).where(Schedule.id == case.schedule_id).with_for_update()
-            )
-            refusal = seat_refusal(
-                quota=schedule.quota,
-                taken=seats_taken(session, schedule.id),
-                deadline=schedule.registration_deadline,
-                today=settings.today,
-            )
-            if refusal:
-                raise refusal
         outcome = apply_within(session, Action.SUBMIT, [case.id], account, {}, settings)
         if outcome.skipped:
             raise outcome.skipped[0][2]
