@@ -137,38 +137,57 @@ class UploadForm(FlaskForm):
 VERDICTS = [("K", _l("K: I am competent")), ("BK", _l("BK: not yet competent"))]
 
 
+def _kuks(cu) -> list:
+    """The KUKs of a chosen unit, element by element."""
+    return [kuk for element in cu.unit.elements for kuk in element.kuks]
+
+
 def self_assessment_form(units: list) -> FlaskForm:
-    """FR.APL.02 for a case: a K/BK and the evidence relied on, per unit, filled from the record."""
+    """FR.APL.02 for a case, filled from the record: K/BK and the evidence relied on per KUK, or
+    per unit for a unit with no KUK recorded."""
 
     class SelfAssessmentForm(FlaskForm):
         pass
 
     defaults: dict[str, str | None] = {}
+    evidence = _l("Evidence you rely on")
     for cu in units:
-        setattr(
-            SelfAssessmentForm,
-            f"verdict_{cu.unit_id}",
-            RadioField(cu.unit.code, choices=VERDICTS, validators=[InputRequired()]),
-        )
-        setattr(
-            SelfAssessmentForm,
-            f"evidence_{cu.unit_id}",
-            TextAreaField(_l("Evidence you rely on"), validators=[Optional(), Length(max=2000)]),
-        )
-        defaults[f"verdict_{cu.unit_id}"] = cu.self_assessment
-        defaults[f"evidence_{cu.unit_id}"] = cu.self_evidence
+        answers = {a.kuk_id: a for a in cu.kuk_answers}
+        kuks = _kuks(cu)
+        for kuk in kuks:
+            radio = RadioField(kuk.number, choices=VERDICTS, validators=[InputRequired()])
+            setattr(SelfAssessmentForm, f"kuk_{kuk.id}", radio)
+            text = StringField(evidence, validators=[Optional(), Length(max=300)])
+            setattr(SelfAssessmentForm, f"kuk_evidence_{kuk.id}", text)
+            if kuk.id in answers:
+                defaults[f"kuk_{kuk.id}"] = answers[kuk.id].answer
+                defaults[f"kuk_evidence_{kuk.id}"] = answers[kuk.id].evidence
+        if not kuks:
+            radio = RadioField(cu.unit.code, choices=VERDICTS, validators=[InputRequired()])
+            setattr(SelfAssessmentForm, f"verdict_{cu.unit_id}", radio)
+            text = TextAreaField(evidence, validators=[Optional(), Length(max=2000)])
+            setattr(SelfAssessmentForm, f"evidence_{cu.unit_id}", text)
+            defaults[f"verdict_{cu.unit_id}"] = cu.self_assessment
+            defaults[f"evidence_{cu.unit_id}"] = cu.self_evidence
     return SelfAssessmentForm(**defaults)
 
 
-def self_assessment_answers(form: FlaskForm, units: list) -> dict[int, dict[str, str | None]]:
-    """The workflow's `units` input: verdict and evidence per unit id."""
-    return {
-        cu.unit_id: {
-            "verdict": form[f"verdict_{cu.unit_id}"].data,
-            "evidence": (form[f"evidence_{cu.unit_id}"].data or "").strip() or None,
-        }
-        for cu in units
-    }
+def self_assessment_inputs(form: FlaskForm, units: list) -> dict[str, dict]:
+    """The workflow's inputs: the answer and evidence per KUK, and per unit with no KUK (the
+    service derives the other units' verdicts from their KUKs)."""
+    kuks, whole = {}, {}
+    for cu in units:
+        for kuk in _kuks(cu):
+            kuks[kuk.id] = {
+                "answer": form[f"kuk_{kuk.id}"].data,
+                "evidence": (form[f"kuk_evidence_{kuk.id}"].data or "").strip() or None,
+            }
+        if f"verdict_{cu.unit_id}" in form:
+            whole[cu.unit_id] = {
+                "verdict": form[f"verdict_{cu.unit_id}"].data,
+                "evidence": (form[f"evidence_{cu.unit_id}"].data or "").strip() or None,
+            }
+    return {"units": whole, "kuks": kuks}
 
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]

@@ -39,6 +39,7 @@ from ..passwords import hash_password, password_problem, verify_password
 from ..rules.applicant_steps import next_step
 from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
+from ..rules.requirements import Alternative, Qualifications, backed, documents_for, evaluate
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter
@@ -69,8 +70,8 @@ from .forms import (
     SignInForm,
     SurveillanceForm,
     UploadForm,
-    self_assessment_answers,
     self_assessment_form,
+    self_assessment_inputs,
 )
 
 bp = Blueprint("asesi", __name__, url_prefix="/asesi")
@@ -404,9 +405,35 @@ def application(case_id: int) -> Any:
         upload=UploadForm(),
         attachments=attachments,
         editable=editable,
+        requirements=_requirements(case, attachments) if editable else None,
         step=next_step(case.status),
         badge_statuses=BADGE_STATUSES,
     )
+
+
+def _requirements(case: Case, attachments: list[Attachment]) -> dict[str, Any]:
+    """The scheme's basic requirements (RULES #2) judged on the applicant's data, with the
+    documents each alternative needs and whether they are attached (the secretariat verifies)."""
+    alternatives = [Alternative.of(r) for r in case.scheme.requirements]
+    evaluation = evaluate(alternatives, Qualifications.of(case.applicant))
+    attached = {a.kind for a in attachments}
+    rows = [
+        {
+            "description": _described(o.alternative),
+            "met": o.met,
+            "reasons": [translate(reason) for reason in o.reasons],
+            "documents": [(kind, kind in attached) for kind in documents_for(o.alternative)],
+        }
+        for o in evaluation.outcomes
+    ]
+    met = backed(evaluation, attached)
+    return {"rows": rows, "backed": _described(met) if met else None}
+
+
+def _described(alternative: Alternative) -> str:
+    """An alternative's description in the user's language: the seeded ones are msgids; any
+    other text stays as typed (gettext in Python returns plain text, escaped by the template)."""
+    return gettext(alternative.description)
 
 
 @bp.post("/permohonan/<int:case_id>/lampiran")
@@ -518,17 +545,16 @@ def _act(case_id: int, action: Action, inputs: dict[str, Any], done: str) -> Any
 @bp.route("/permohonan/<int:case_id>/asesmen-mandiri", methods=["GET", "POST"])
 @account_required
 def self_assessment(case_id: int) -> Any:
-    """FR.APL.02: K or BK per unit, with the evidence relied on."""
+    """FR.APL.02: K or BK per KUK of each unit, with the evidence relied on."""
     case = _own(case_id)
     if case.status != CaseStatus.VERIFIED:
         abort(404)
     form = self_assessment_form(case.units)
     if form.validate_on_submit():
-        answers = self_assessment_answers(form, case.units)
         done = _act(
             case.id,
             Action.RECORD_SELF_ASSESSMENT,
-            {"units": answers},
+            self_assessment_inputs(form, case.units),
             gettext("Your self-assessment is recorded."),
         )
         if done is not None:
