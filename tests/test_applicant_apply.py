@@ -76,7 +76,7 @@ def test_a_record_staff_made_with_the_same_nik_is_not_taken_over(client, catalog
     account = make_account("budi@example.org", nik=catalogue["applicant"].nik)
     sign_in(client, account.email)
     page = fill_profile(client).get_data(as_text=True)
-    assert "Ask the secretariat to link it" in page
+    assert "Link it to your account first" in page
     db.session.refresh(account)
     assert account.applicant_id is None
 

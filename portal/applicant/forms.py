@@ -60,6 +60,14 @@ class NewPasswordForm(FlaskForm):
     repeat = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
 
+class LinkCodeForm(FlaskForm):
+    """The code sent to the e-mail on the record staff made earlier."""
+
+    code = StringField(
+        _l("Code from the e-mail"), validators=[DataRequired(), Length(min=6, max=6)]
+    )
+
+
 class ProfileForm(FlaskForm):
     """FR.APL.01 part 1: personal data, education and current job."""
 

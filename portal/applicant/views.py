@@ -20,13 +20,20 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..attachments import send_stored
-from ..casework import Settings, apply, online, record_surveillance, start_recertification
+from ..casework import (
+    Settings,
+    account_links,
+    apply,
+    online,
+    record_surveillance,
+    start_recertification,
+)
 from ..documents import paperwork
 from ..documents.bulk import certificate_filename
 from ..documents.certificate import CertificateSettings, render_certificate
@@ -36,6 +43,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
 from ..passwords import hash_password, password_problem, verify_password
+from ..rules.account_link import masked
 from ..rules.applicant_steps import next_step
 from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
@@ -64,6 +72,7 @@ from .forms import (
     AppealForm,
     DraftForm,
     EmailForm,
+    LinkCodeForm,
     NewPasswordForm,
     ProfileForm,
     RegisterForm,
@@ -303,12 +312,55 @@ def home() -> Any:
     return render_template(
         "applicant/home.html",
         account=account,
+        linkable=account_links.record_to_link(db.session, account) is not None,
         cases=cases,
         step=next_step,
         certificates=certificates,
         today=settings.today,
         horizon=recertification_horizon(settings.today, settings.horizon_months),
     )
+
+
+@bp.route("/tautkan", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+@account_required
+def link() -> Any:
+    """Link the record staff made for the account's NIK: type the code sent to its e-mail."""
+    account = current_account()
+    record = account_links.record_to_link(db.session, account)
+    if record is None:
+        return redirect(url_for("asesi.home"))
+    form = LinkCodeForm()
+    if form.validate_on_submit():
+        try:
+            account_links.confirm_code(db.session, account, form.code.data)
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+        else:
+            flash(gettext("Your earlier record is linked to your account."), "success")
+            return redirect(url_for("asesi.home"))
+    return render_template(
+        "applicant/link.html",
+        form=form,
+        email=masked(record.email) if record.email else None,
+        waiting=account_links.pending(db.session, account),
+    )
+
+
+@bp.post("/tautkan/kirim")
+@limiter.limit(auth_limit)
+@account_required
+def request_link() -> Any:
+    """Send a code to the record's e-mail, or ask the secretariat when it has none."""
+    try:
+        link = account_links.request_link(db.session, current_account(), str(get_locale()))
+    except Refusal as refusal:
+        return _refused(refusal, url_for("asesi.home"))
+    if link.sent_to:
+        flash(gettext("We sent a code to %(email)s.", email=masked(link.sent_to)), "success")
+    else:
+        flash(gettext("The secretariat will confirm the link after checking who you are."), "info")
+    return redirect(url_for("asesi.link"))
 
 
 def _code_choices(kind: CodeKind) -> list[tuple[str, str]]:

@@ -83,8 +83,8 @@ def save_profile(session: Session, account: ApplicantAccount, values: Mapping[st
             if taken is not None:
                 raise Refusal(
                     N_(
-                        "The LSP already holds a record with your NIK. Ask the secretariat to "
-                        "link it to your account."
+                        "The LSP already holds a record with your NIK. Link it to your account "
+                        "first (My applications)."
                     )
                 )
             applicant = Applicant(nik=acc.nik, full_name=acc.full_name, email=acc.email, **fields)
