@@ -15,6 +15,7 @@ from portal.models import Appeal, Attachment, AuditEvent, Case, CaseUnit, Elemen
 from tests.applicant_world import (
     JPEG,
     PDF,
+    PROFILE,
     browser,
     fill_profile,
     make_account,
@@ -24,7 +25,7 @@ from tests.applicant_world import (
     sign_in,
     upload,
 )
-from tests.conftest import make_user
+from tests.conftest import login, make_user
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def _set(case: Case, **values) -> None:
     db.session.refresh(case)
 
 
-def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
+def test_a_returned_application_is_corrected_and_resubmitted(app, client, submitted):
     secretariat = make_user("sekretariat", "secretariat")
     outcome = apply(db.session, "return", [submitted.id], secretariat, {"reason": "Ijazah buram"})
     assert outcome.done == [submitted.id]
@@ -68,6 +69,7 @@ def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
     assert "Returned to you for correction" in shown and "Ijazah buram" in shown
 
     upload(client, submitted.id, "ijazah", PDF + b"% clearer scan\n", "ijazah-jelas.pdf")
+    post(client, "/asesi/profil", "/asesi/profil", **{**PROFILE, "experience_months": "36"})
     post(client, f"/asesi/permohonan/{submitted.id}/ajukan", page)
     db.session.refresh(submitted)
     assert submitted.status == "submitted"
@@ -81,6 +83,18 @@ def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
         select(AuditEvent.action).where(AuditEvent.case_id == submitted.id).order_by(AuditEvent.id)
     ).all()
     assert actions.count("submit") == 2 and "return" in actions
+
+    secretariat.locale = "en"
+    db.session.commit()
+    staff = browser(app)
+    login(staff, "sekretariat")
+    shown = staff.get(f"/admin/case/details/?id={submitted.id}").get_data(as_text=True)
+    changes = shown[shown.index('id="resubmission-changes"') :]
+    changes = changes[: changes.index("</section>")]
+    assert "Work experience in libraries (months)" in changes
+    assert "<td>24</td><td>36</td>" in changes
+    assert "ijazah.pdf" in changes and "ijazah-jelas.pdf" in changes
+    assert "Photo" not in changes and "Place of birth" not in changes  # unchanged
 
 
 def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catalogue):

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..rules.vocabulary import APPLICATION_FIELD_LABELS as FIELDS
 from ..rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     JOB_FIT_LABELS,
@@ -71,34 +72,40 @@ class LinkCodeForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """FR.APL.01 part 1: personal data, education and current job."""
 
-    birth_place = StringField(_l("Place of birth"), validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
-    sex = RadioField(
-        _l("Sex"), choices=[("L", _l("Male")), ("P", _l("Female"))], validators=[InputRequired()]
+    birth_place = StringField(
+        _l(FIELDS["birth_place"]), validators=[DataRequired(), Length(max=100)]
     )
-    address = TextAreaField(_l("Home address"), validators=[DataRequired(), Length(max=500)])
-    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=10)])
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Phone()])
+    birth_date = DateField(_l(FIELDS["birth_date"]), validators=[InputRequired()])
+    sex = RadioField(
+        _l(FIELDS["sex"]),
+        choices=[("L", _l("Male")), ("P", _l("Female"))],
+        validators=[InputRequired()],
+    )
+    address = TextAreaField(_l(FIELDS["address"]), validators=[DataRequired(), Length(max=500)])
+    postal_code = StringField(_l(FIELDS["postal_code"]), validators=[Optional(), Length(max=10)])
+    phone = StringField(_l(FIELDS["phone"]), validators=[DataRequired(), Phone()])
     education_level = SelectField(
-        _l("Highest education"),
+        _l(FIELDS["education_level"]),
         choices=[(e.value, e.value) for e in Education],
         validators=[InputRequired()],
     )
-    education_major = StringField(_l("Major"), validators=[Optional(), Length(max=200)])
-    library_field = BooleanField(_l("My education is in library science"))
-    has_library_training = BooleanField(_l("I hold a library training certificate"))
+    education_major = StringField(
+        _l(FIELDS["education_major"]), validators=[Optional(), Length(max=200)]
+    )
+    library_field = BooleanField(_l(FIELDS["library_field"]))
+    has_library_training = BooleanField(_l(FIELDS["has_library_training"]))
     experience_months = IntegerField(
-        _l("Work experience in libraries (months)"),
+        _l(FIELDS["experience_months"]),
         default=0,
         validators=[InputRequired(), NumberRange(min=0, max=720)],
     )
-    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
-    job_title = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    institution = StringField(_l(FIELDS["institution"]), validators=[Optional(), Length(max=200)])
+    job_title = StringField(_l(FIELDS["job_title"]), validators=[Optional(), Length(max=200)])
     institution_address = TextAreaField(
-        _l("Institution address"), validators=[Optional(), Length(max=500)]
+        _l(FIELDS["institution_address"]), validators=[Optional(), Length(max=500)]
     )
-    education_code = SelectField(_l("Education (BNSP code)"), validators=[Optional()])
-    occupation_code = SelectField(_l("Occupation (BNSP code)"), validators=[Optional()])
+    education_code = SelectField(_l(FIELDS["education_code"]), validators=[Optional()])
+    occupation_code = SelectField(_l(FIELDS["occupation_code"]), validators=[Optional()])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -111,9 +118,9 @@ class MultiCheckboxField(SelectMultipleField):
 class DraftForm(FlaskForm):
     """FR.APL.01 part 2: the units, the purpose and the declaration."""
 
-    units = MultiCheckboxField(_l("Units of competence"), coerce=int)
+    units = MultiCheckboxField(_l(FIELDS["units"]), coerce=int)
     purpose = SelectField(
-        _l("Purpose of the assessment"),
+        _l(FIELDS["purpose"]),
         choices=[(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose],
         validators=[InputRequired()],
     )

@@ -27,6 +27,7 @@ from ..rules.workflow import (
     Refusal,
 )
 from .audit import certificate_audit
+from .submissions import record_snapshot
 from .tables import APPEAL, APPLICANT, CASE, CERT, ELEMENT, KUK, KUK_ANSWER, SCHEME, UNIT
 
 if TYPE_CHECKING:
@@ -260,4 +261,5 @@ SIDE_EFFECTS = {
     Action.ISSUE: _issue_certificates,
     Action.WITHDRAW: _close_pending_appeals,
     Action.RECORD_SELF_ASSESSMENT: _record_kuk_answers,
+    Action.SUBMIT: record_snapshot,
 }

@@ -22,6 +22,7 @@ from ..rules.workflow import available_actions as _available_actions
 from ..scoping import scope_cases
 from .facts import load_facts
 from .settings import actor_of
+from .submissions import Changed, resubmission_changes
 
 
 def available_actions(session: Session, case: Case, actor: User) -> list[Action]:
@@ -51,6 +52,7 @@ class CasePage:
     actions: list[Action]
     may_start_new_application: bool
     certificate: Certificate | None  # offered as a document when the user may read it
+    resubmitted: list[Changed]  # what the applicant changed since the previous submission
 
 
 def case_page(session: Session, case_id: int, user: User) -> CasePage | None:
@@ -76,10 +78,12 @@ def case_page(session: Session, case_id: int, user: User) -> CasePage | None:
     facts = load_facts(session, [case.id], needs=frozenset({"units"}))[case.id]
     actor = actor_of(user)
     started = session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
+    timeline = _timeline(session, case.id)
     return CasePage(
         case=case,
         units=list(case.units),
-        timeline=_timeline(session, case.id),
+        timeline=timeline,
+        resubmitted=resubmission_changes([entry.event for entry in timeline]),
         actions=_available_actions(facts, actor),
         may_start_new_application=check_new_application(facts, actor, started) is None,
         certificate=case.certificate,

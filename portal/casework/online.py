@@ -24,7 +24,7 @@ from ..models import (
     CaseUnit,
     Schedule,
 )
-from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, CaseStatus, Purpose
+from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, PROFILE_FIELDS, CaseStatus, Purpose
 from ..rules.workflow import Action, Refusal
 from ..transactions import writing
 from .applications import next_reg_number
@@ -34,26 +34,6 @@ from .transitions import apply_within
 NOT_FOUND = N_("Application not found.")
 NO_PROFILE = N_("Fill in your personal data (FR.APL.01 part 1) first.")
 NOT_EDITABLE = N_("This application can be changed only while it is a draft or returned.")
-
-# The FR.APL.01 part 1 fields an applicant fills in themselves (NIK and name come from the account).
-PROFILE_FIELDS = (
-    "birth_place",
-    "birth_date",
-    "sex",
-    "address",
-    "postal_code",
-    "phone",
-    "education_level",
-    "education_major",
-    "library_field",
-    "has_library_training",
-    "experience_months",
-    "institution",
-    "job_title",
-    "institution_address",
-    "education_code",
-    "occupation_code",
-)
 
 
 def _event(account: ApplicantAccount, action: str, case: Case | None, **data: Any) -> AuditEvent:
