@@ -22,7 +22,7 @@ install: $(STAMP)
 # The web server and the background worker (outbox, jobs, reminders) together: stopping make
 # (Ctrl-C) stops both.
 run: $(STAMP) pdf-deps
-	@$(FLASK) setup-demo
+	@$(FLASK) setup-demo --port $(PORT)
 	@$(FLASK) make-demo-signing-key
 	@$(FLASK) worker & worker=$$!; \
 		trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -75,8 +75,11 @@ def create_user(
 
 @click.command("setup-demo")
 @click.option("--cases", default=300, show_default=True, help="Demo cases for a new database.")
+@click.option(
+    "--port", default=5000, show_default=True, help="The port `make run` serves on (PORT)."
+)
 @with_appcontext
-def setup_demo(cases: int) -> None:
+def setup_demo(cases: int, port: int) -> None:
     """Upgrade the schema; on an empty database load reference and demo data; print the logins."""
     from .applicant.demo import demo_accounts, seed_demo_accounts
     from .cli_data import run_seed_demo
@@ -93,10 +96,11 @@ def setup_demo(cases: int) -> None:
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role in DEMO_USERS:
         click.echo(f"  {username:<14} {role}")
-    click.echo("\nDemo applicants (sign in at http://127.0.0.1:5000/asesi/masuk):")
+    base = f"http://127.0.0.1:{port}"
+    click.echo(f"\nDemo applicants (sign in at {base}/asesi/masuk):")
     for email, stage in demo_accounts(db.session):
         click.echo(f"  {email:<40} {stage}")
-    click.echo("\nOpen http://127.0.0.1:5000/login\n")
+    click.echo(f"\nOpen {base}/login\n")
 
 
 def init_app(app: Flask) -> None:

@@ -552,6 +552,32 @@ class ApplicantAccount(Model):
         return self.email
 
 
+class ApplicantLink(Model):
+    """A request to link an account to the applicant record staff made earlier for its NIK.
+
+    Proven by a code sent to the e-mail on that record (`code_hash`, `sent_to`, `expires_at`,
+    `attempts`), or, when the record has no e-mail, confirmed by the secretariat
+    (`confirmed_by_id`). `linked_at` is set when the link is made; requests stay on record.
+    """
+
+    __tablename__ = "applicant_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("applicant_account.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    sent_to: Mapped[str | None] = mapped_column(String(254))
+    expires_at: Mapped[datetime | None] = mapped_column(TS)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    linked_at: Mapped[datetime | None] = mapped_column(TS)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    account: Mapped[ApplicantAccount] = relationship()
+    applicant: Mapped[Applicant] = relationship()
+    confirmed_by: Mapped[User | None] = relationship()
+
+
 class DecisionMeeting(Model):
     """A certification decision meeting (rapat keputusan, seed 2.8–2.9)."""
 

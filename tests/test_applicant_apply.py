@@ -77,7 +77,7 @@ def test_a_record_staff_made_with_the_same_nik_is_not_taken_over(client, catalog
     account = make_account("budi@example.org", nik=catalogue["applicant"].nik)
     sign_in(client, account.email)
     page = fill_profile(client).get_data(as_text=True)
-    assert "Ask the secretariat to link it" in page
+    assert "Link it to your account first" in page
     db.session.refresh(account)
     assert account.applicant_id is None
 
@@ -91,6 +91,27 @@ def test_the_schedule_page_offers_daftar_and_starts_a_draft_with_the_cluster_uni
     assert (case.status, case.online, case.schedule_id) == ("draft", True, schedule.id)
     assert {u.unit_id for u in case.units} == {u.id for u in catalogue["units"]}
     assert start(client, schedule).id == case.id  # the same draft, not a second one
+
+
+def test_the_basic_requirements_are_shown_with_the_alternative_the_uploads_back(
+    client, applicant, catalogue
+):
+    case = start(client, make_schedule(catalogue))
+    page = f"/asesi/permohonan/{case.id}"
+
+    def panel() -> str:
+        html = client.get(page).get_data(as_text=True)
+        return html[html.index('id="basic-requirements"') : html.index('id="submit-application"')]
+
+    before = panel()  # S1 in library science, 24 months: two alternatives met by the data
+    assert before.count("requirement-met") == 2 and before.count("requirement-unmet") == 1
+    assert "There is no competency-based library training certificate." in before
+    assert "do not meet any alternative yet" in before and "Ijazah (missing)" in before
+
+    upload(client, case.id, "ijazah", PDF, "ijazah.pdf")
+    after = panel()
+    assert "Your data and documents meet: D2 or higher in library science" in after
+    assert "Ijazah (attached)" in after and "Work experience letter (missing)" in after
 
 
 def test_apply_with_uploads_and_submit(app, client, applicant, catalogue):

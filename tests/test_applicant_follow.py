@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 
 from portal.casework import apply
 from portal.extensions import db
-from portal.models import Appeal, Attachment, AuditEvent, Case, CaseUnit
+from portal.models import Appeal, Attachment, AuditEvent, Case, CaseUnit, Element, Kuk, KukAnswer
 from tests.applicant_world import (
     JPEG,
     PDF,
+    PROFILE,
     browser,
     fill_profile,
     make_account,
@@ -24,7 +25,7 @@ from tests.applicant_world import (
     sign_in,
     upload,
 )
-from tests.conftest import make_user
+from tests.conftest import login, make_user
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def _set(case: Case, **values) -> None:
     db.session.refresh(case)
 
 
-def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
+def test_a_returned_application_is_corrected_and_resubmitted(app, client, submitted):
     secretariat = make_user("sekretariat", "secretariat")
     outcome = apply(db.session, "return", [submitted.id], secretariat, {"reason": "Ijazah buram"})
     assert outcome.done == [submitted.id]
@@ -68,6 +69,7 @@ def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
     assert "Returned to you for correction" in shown and "Ijazah buram" in shown
 
     upload(client, submitted.id, "ijazah", PDF + b"% clearer scan\n", "ijazah-jelas.pdf")
+    post(client, "/asesi/profil", "/asesi/profil", **{**PROFILE, "experience_months": "36"})
     post(client, f"/asesi/permohonan/{submitted.id}/ajukan", page)
     db.session.refresh(submitted)
     assert submitted.status == "submitted"
@@ -81,6 +83,18 @@ def test_a_returned_application_is_corrected_and_resubmitted(client, submitted):
         select(AuditEvent.action).where(AuditEvent.case_id == submitted.id).order_by(AuditEvent.id)
     ).all()
     assert actions.count("submit") == 2 and "return" in actions
+
+    secretariat.locale = "en"
+    db.session.commit()
+    staff = browser(app)
+    login(staff, "sekretariat")
+    shown = staff.get(f"/admin/case/details/?id={submitted.id}").get_data(as_text=True)
+    changes = shown[shown.index('id="resubmission-changes"') :]
+    changes = changes[: changes.index("</section>")]
+    assert "Work experience in libraries (months)" in changes
+    assert "<td>24</td><td>36</td>" in changes
+    assert "ijazah.pdf" in changes and "ijazah-jelas.pdf" in changes
+    assert "Photo" not in changes and "Place of birth" not in changes  # unchanged
 
 
 def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catalogue):
@@ -107,6 +121,48 @@ def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catal
         select(AuditEvent).where(AuditEvent.action == "record_self_assessment")
     )
     assert event.account_id is not None and event.user_id is None
+
+
+def test_fr_apl_02_is_answered_per_kuk_and_the_unit_follows(client, submitted, catalogue):
+    first, second = catalogue["units"]  # the second has no KUK recorded: answered as a whole
+    element = Element(unit=first, number=1, title="Menyalakan komputer")
+    kuks = [Kuk(element=element, number=f"1.{i}", text=f"Kriteria {i}") for i in (1, 2)]
+    db.session.add(element)
+    db.session.commit()
+    _set(submitted, status="verified")
+    url = f"/asesi/permohonan/{submitted.id}/asesmen-mandiri"
+    form = client.get(url).get_data(as_text=True)
+    assert "Kriteria 1" in form and "Kriteria 2" in form
+    a, b = (k.id for k in kuks)
+
+    unanswered = post(client, url, url, **{f"kuk_{a}": "K", f"verdict_{second.id}": "K"})
+    assert unanswered.status_code == 200  # KUK 1.2 has no answer: nothing is recorded
+    db.session.refresh(submitted)
+    assert submitted.status == "verified"
+
+    post(
+        client,
+        url,
+        url,
+        **{f"kuk_{a}": "K", f"kuk_evidence_{a}": "Ijazah", f"kuk_{b}": "BK"},
+        **{f"kuk_evidence_{b}": " Surat tugas ", f"verdict_{second.id}": "K"},
+    )
+    db.session.refresh(submitted)
+    assert submitted.status == "self_assessed"
+    answers = db.session.execute(
+        select(KukAnswer.kuk_id, KukAnswer.answer, KukAnswer.evidence).order_by(KukAnswer.kuk_id)
+    ).all()
+    assert answers == [(a, "K", "Ijazah"), (b, "BK", "Surat tugas")]
+    units = db.session.execute(
+        select(CaseUnit.unit_id, CaseUnit.self_assessment, CaseUnit.self_evidence)
+        .where(CaseUnit.case_id == submitted.id)
+        .order_by(CaseUnit.unit_id)
+    ).all()
+    assert units == [(first.id, "BK", "Ijazah; Surat tugas"), (second.id, "K", None)]
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "record_self_assessment")
+    )
+    assert event.data["kuk_answers"] == 2
 
 
 def test_a_missing_unit_verdict_keeps_what_was_typed(client, submitted, catalogue):

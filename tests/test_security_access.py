@@ -24,6 +24,7 @@ from portal.models import AuditEvent, Case
 from portal.rules import certificates as certs
 from portal.rules import workflow
 from portal.rules.access import SCREENS
+from portal.rules.account_link import LINK_CONFIRMERS
 from portal.rules.meetings import ADDENDUM_ROLES
 from portal.rules.vocabulary import Role
 from portal.rules.workflow import Action
@@ -129,6 +130,8 @@ def action_allowed(view: BaseModelView, role: Role, action: str) -> bool:
         return role in certs.lifecycle_row(action).roles
     if view.screen == "outbox":
         return action == "send_again" and role in SCREENS["outbox"].write
+    if view.endpoint == "applicant_link":
+        return action == "confirm_link" and role in LINK_CONFIRMERS
     return action == "delete" and role in SCREENS[view.screen].write and view.allow_delete
 
 

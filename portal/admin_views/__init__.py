@@ -12,6 +12,7 @@ from ..exchange.views import ExchangeView
 from ..models import (
     Appeal,
     Applicant,
+    ApplicantLink,
     Assessor,
     AuditEvent,
     BnspCode,
@@ -46,7 +47,7 @@ from .certificates import CertificateView
 from .dashboard import DashboardView
 from .jobs import JobsView
 from .outbox import OutboxView
-from .people import ApplicantView, AssessorView, UserView
+from .people import ApplicantLinkView, ApplicantView, AssessorView, UserView
 from .records import (
     AppealView,
     AuditView,
@@ -72,6 +73,14 @@ def init_app(app: Flask) -> None:
     )
     admin.add_view(CaseView(Case, name=_l("Cases"), category=PROCESS))
     admin.add_view(ApplicantView(Applicant, name=_l("Asesi"), category=PROCESS))
+    admin.add_view(
+        ApplicantLinkView(
+            ApplicantLink,
+            name=_l("Account links to confirm"),
+            category=PROCESS,
+            endpoint="applicant_link",
+        )
+    )
     admin.add_view(
         DecisionMeetingView(DecisionMeeting, name=_l("Decision meetings"), category=PROCESS)
     )

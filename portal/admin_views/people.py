@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, FilterEqual
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from ..casework import related
+from ..casework import account_links, related
 from ..extensions import db
 from ..i18n import translate
-from ..models import Applicant, AssessorConflict, User
+from ..models import Applicant, ApplicantLink, AssessorConflict, User
 from ..passwords import hash_password, password_problem
 from ..rules import duties
+from ..rules.account_link import LINK_CONFIRMERS
 from ..rules.vocabulary import (
     CONFLICT_KIND_LABELS,
     ROLE_LABELS,
@@ -25,6 +30,7 @@ from ..rules.vocabulary import (
     Role,
     Sex,
 )
+from ..rules.workflow import Refusal
 from ..validators import EmailAddress, MetNumber, Nik, Nip, PersonName, Phone
 from .base import SecureModelView
 from .fields import choices
@@ -265,3 +271,56 @@ class UserView(SecureModelView):
         if refusal:
             raise ValidationError(translate(refusal))
         model.roles = roles
+
+
+class ApplicantLinkView(SecureModelView):
+    """Applicants who registered with the NIK of a record without e-mail, waiting for the
+    secretariat to confirm who they are before the record is linked to their account."""
+
+    screen = "applicant"
+    allow_create = allow_edit = False
+    can_view_details = False
+    column_list = (
+        "account.full_name",
+        "account.email",
+        "applicant.nik",
+        "applicant.full_name",
+        "created_at",
+    )
+    column_labels = {
+        "account.full_name": _l("Name on the account"),
+        "account.email": _l("Account e-mail"),
+        "applicant.nik": _l("NIK"),
+        "applicant.full_name": _l("Name on the record"),
+        "created_at": _l("Asked"),
+    }
+    column_default_sort = ("id", True)
+
+    def get_query(self) -> Any:
+        """Only the requests still waiting for the secretariat."""
+        return (
+            super()
+            .get_query()
+            .filter(ApplicantLink.code_hash.is_(None), ApplicantLink.linked_at.is_(None))
+            .options(joinedload(ApplicantLink.account), joinedload(ApplicantLink.applicant))
+        )
+
+    def get_count_query(self) -> Any:
+        return self.get_query().with_entities(func.count(ApplicantLink.id)).order_by(None)
+
+    def is_action_allowed(self, name: str) -> bool:
+        return name == "confirm_link" and bool(LINK_CONFIRMERS & set(current_user.roles))
+
+    @action(
+        "confirm_link",
+        _l("Confirm: I checked who they are"),
+        _l("Link the selected records to these accounts?"),
+    )
+    def action_confirm_link(self, ids: list[str]) -> None:
+        """Link the records of the checked requests (the service re-checks each one)."""
+        try:
+            done = account_links.confirm_by_staff(db.session, [int(i) for i in ids], current_user)
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+            return
+        flash(gettext("%(num)s records linked.", num=done), "success")

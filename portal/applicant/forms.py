@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..rules.vocabulary import APPLICATION_FIELD_LABELS as FIELDS
 from ..rules.vocabulary import (
     ATTACHMENT_KIND_LABELS,
     JOB_FIT_LABELS,
@@ -60,37 +61,51 @@ class NewPasswordForm(FlaskForm):
     repeat = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
 
+class LinkCodeForm(FlaskForm):
+    """The code sent to the e-mail on the record staff made earlier."""
+
+    code = StringField(
+        _l("Code from the e-mail"), validators=[DataRequired(), Length(min=6, max=6)]
+    )
+
+
 class ProfileForm(FlaskForm):
     """FR.APL.01 part 1: personal data, education and current job."""
 
-    birth_place = StringField(_l("Place of birth"), validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
-    sex = RadioField(
-        _l("Sex"), choices=[("L", _l("Male")), ("P", _l("Female"))], validators=[InputRequired()]
+    birth_place = StringField(
+        _l(FIELDS["birth_place"]), validators=[DataRequired(), Length(max=100)]
     )
-    address = TextAreaField(_l("Home address"), validators=[DataRequired(), Length(max=500)])
-    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=10)])
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Phone()])
+    birth_date = DateField(_l(FIELDS["birth_date"]), validators=[InputRequired()])
+    sex = RadioField(
+        _l(FIELDS["sex"]),
+        choices=[("L", _l("Male")), ("P", _l("Female"))],
+        validators=[InputRequired()],
+    )
+    address = TextAreaField(_l(FIELDS["address"]), validators=[DataRequired(), Length(max=500)])
+    postal_code = StringField(_l(FIELDS["postal_code"]), validators=[Optional(), Length(max=10)])
+    phone = StringField(_l(FIELDS["phone"]), validators=[DataRequired(), Phone()])
     education_level = SelectField(
-        _l("Highest education"),
+        _l(FIELDS["education_level"]),
         choices=[(e.value, e.value) for e in Education],
         validators=[InputRequired()],
     )
-    education_major = StringField(_l("Major"), validators=[Optional(), Length(max=200)])
-    library_field = BooleanField(_l("My education is in library science"))
-    has_library_training = BooleanField(_l("I hold a library training certificate"))
+    education_major = StringField(
+        _l(FIELDS["education_major"]), validators=[Optional(), Length(max=200)]
+    )
+    library_field = BooleanField(_l(FIELDS["library_field"]))
+    has_library_training = BooleanField(_l(FIELDS["has_library_training"]))
     experience_months = IntegerField(
-        _l("Work experience in libraries (months)"),
+        _l(FIELDS["experience_months"]),
         default=0,
         validators=[InputRequired(), NumberRange(min=0, max=720)],
     )
-    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
-    job_title = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    institution = StringField(_l(FIELDS["institution"]), validators=[Optional(), Length(max=200)])
+    job_title = StringField(_l(FIELDS["job_title"]), validators=[Optional(), Length(max=200)])
     institution_address = TextAreaField(
-        _l("Institution address"), validators=[Optional(), Length(max=500)]
+        _l(FIELDS["institution_address"]), validators=[Optional(), Length(max=500)]
     )
-    education_code = SelectField(_l("Education (BNSP code)"), validators=[Optional()])
-    occupation_code = SelectField(_l("Occupation (BNSP code)"), validators=[Optional()])
+    education_code = SelectField(_l(FIELDS["education_code"]), validators=[Optional()])
+    occupation_code = SelectField(_l(FIELDS["occupation_code"]), validators=[Optional()])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -103,9 +118,9 @@ class MultiCheckboxField(SelectMultipleField):
 class DraftForm(FlaskForm):
     """FR.APL.01 part 2: the units, the purpose and the declaration."""
 
-    units = MultiCheckboxField(_l("Units of competence"), coerce=int)
+    units = MultiCheckboxField(_l(FIELDS["units"]), coerce=int)
     purpose = SelectField(
-        _l("Purpose of the assessment"),
+        _l(FIELDS["purpose"]),
         choices=[(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose],
         validators=[InputRequired()],
     )
@@ -137,38 +152,57 @@ class UploadForm(FlaskForm):
 VERDICTS = [("K", _l("K: I am competent")), ("BK", _l("BK: not yet competent"))]
 
 
+def _kuks(cu) -> list:
+    """The KUKs of a chosen unit, element by element."""
+    return [kuk for element in cu.unit.elements for kuk in element.kuks]
+
+
 def self_assessment_form(units: list) -> FlaskForm:
-    """FR.APL.02 for a case: a K/BK and the evidence relied on, per unit, filled from the record."""
+    """FR.APL.02 for a case, filled from the record: K/BK and the evidence relied on per KUK, or
+    per unit for a unit with no KUK recorded."""
 
     class SelfAssessmentForm(FlaskForm):
         pass
 
     defaults: dict[str, str | None] = {}
+    evidence = _l("Evidence you rely on")
     for cu in units:
-        setattr(
-            SelfAssessmentForm,
-            f"verdict_{cu.unit_id}",
-            RadioField(cu.unit.code, choices=VERDICTS, validators=[InputRequired()]),
-        )
-        setattr(
-            SelfAssessmentForm,
-            f"evidence_{cu.unit_id}",
-            TextAreaField(_l("Evidence you rely on"), validators=[Optional(), Length(max=2000)]),
-        )
-        defaults[f"verdict_{cu.unit_id}"] = cu.self_assessment
-        defaults[f"evidence_{cu.unit_id}"] = cu.self_evidence
+        answers = {a.kuk_id: a for a in cu.kuk_answers}
+        kuks = _kuks(cu)
+        for kuk in kuks:
+            radio = RadioField(kuk.number, choices=VERDICTS, validators=[InputRequired()])
+            setattr(SelfAssessmentForm, f"kuk_{kuk.id}", radio)
+            text = StringField(evidence, validators=[Optional(), Length(max=300)])
+            setattr(SelfAssessmentForm, f"kuk_evidence_{kuk.id}", text)
+            if kuk.id in answers:
+                defaults[f"kuk_{kuk.id}"] = answers[kuk.id].answer
+                defaults[f"kuk_evidence_{kuk.id}"] = answers[kuk.id].evidence
+        if not kuks:
+            radio = RadioField(cu.unit.code, choices=VERDICTS, validators=[InputRequired()])
+            setattr(SelfAssessmentForm, f"verdict_{cu.unit_id}", radio)
+            text = TextAreaField(evidence, validators=[Optional(), Length(max=2000)])
+            setattr(SelfAssessmentForm, f"evidence_{cu.unit_id}", text)
+            defaults[f"verdict_{cu.unit_id}"] = cu.self_assessment
+            defaults[f"evidence_{cu.unit_id}"] = cu.self_evidence
     return SelfAssessmentForm(**defaults)
 
 
-def self_assessment_answers(form: FlaskForm, units: list) -> dict[int, dict[str, str | None]]:
-    """The workflow's `units` input: verdict and evidence per unit id."""
-    return {
-        cu.unit_id: {
-            "verdict": form[f"verdict_{cu.unit_id}"].data,
-            "evidence": (form[f"evidence_{cu.unit_id}"].data or "").strip() or None,
-        }
-        for cu in units
-    }
+def self_assessment_inputs(form: FlaskForm, units: list) -> dict[str, dict]:
+    """The workflow's inputs: the answer and evidence per KUK, and per unit with no KUK (the
+    service derives the other units' verdicts from their KUKs)."""
+    kuks, whole = {}, {}
+    for cu in units:
+        for kuk in _kuks(cu):
+            kuks[kuk.id] = {
+                "answer": form[f"kuk_{kuk.id}"].data,
+                "evidence": (form[f"kuk_evidence_{kuk.id}"].data or "").strip() or None,
+            }
+        if f"verdict_{cu.unit_id}" in form:
+            whole[cu.unit_id] = {
+                "verdict": form[f"verdict_{cu.unit_id}"].data,
+                "evidence": (form[f"evidence_{cu.unit_id}"].data or "").strip() or None,
+            }
+    return {"units": whole, "kuks": kuks}
 
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]

@@ -22,13 +22,20 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..attachments import send_stored
-from ..casework import Settings, apply, online, record_surveillance, start_recertification
+from ..casework import (
+    Settings,
+    account_links,
+    apply,
+    online,
+    record_surveillance,
+    start_recertification,
+)
 from ..documents import paperwork
 from ..documents.bulk import certificate_filename
 from ..documents.certificate import CertificateSettings, render_certificate
@@ -38,9 +45,11 @@ from ..extensions import db
 from ..i18n import translate
 from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
 from ..passwords import hash_password, password_problem, verify_password
+from ..rules.account_link import masked
 from ..rules.applicant_steps import next_step
 from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
+from ..rules.requirements import Alternative, Qualifications, backed, documents_for, evaluate
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter, refusal_flashed
@@ -65,14 +74,15 @@ from .forms import (
     AppealForm,
     DraftForm,
     EmailForm,
+    LinkCodeForm,
     NewPasswordForm,
     ProfileForm,
     RegisterForm,
     SignInForm,
     SurveillanceForm,
     UploadForm,
-    self_assessment_answers,
     self_assessment_form,
+    self_assessment_inputs,
 )
 
 bp = Blueprint("asesi", __name__, url_prefix="/asesi")
@@ -305,12 +315,55 @@ def home() -> Any:
     return render_template(
         "applicant/home.html",
         account=account,
+        linkable=account_links.record_to_link(db.session, account) is not None,
         cases=cases,
         step=next_step,
         certificates=certificates,
         today=settings.today,
         horizon=recertification_horizon(settings.today, settings.horizon_months),
     )
+
+
+@bp.route("/tautkan", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+@account_required
+def link() -> Any:
+    """Link the record staff made for the account's NIK: type the code sent to its e-mail."""
+    account = current_account()
+    record = account_links.record_to_link(db.session, account)
+    if record is None:
+        return redirect(url_for("asesi.home"))
+    form = LinkCodeForm()
+    if form.validate_on_submit():
+        try:
+            account_links.confirm_code(db.session, account, form.code.data)
+        except Refusal as refusal:
+            flash(translate(refusal), "error")
+        else:
+            flash(gettext("Your earlier record is linked to your account."), "success")
+            return redirect(url_for("asesi.home"))
+    return render_template(
+        "applicant/link.html",
+        form=form,
+        email=masked(record.email) if record.email else None,
+        waiting=account_links.pending(db.session, account),
+    )
+
+
+@bp.post("/tautkan/kirim")
+@limiter.limit(auth_limit)
+@account_required
+def request_link() -> Any:
+    """Send a code to the record's e-mail, or ask the secretariat when it has none."""
+    try:
+        link = account_links.request_link(db.session, current_account(), str(get_locale()))
+    except Refusal as refusal:
+        return _refused(refusal, url_for("asesi.home"))
+    if link.sent_to:
+        flash(gettext("We sent a code to %(email)s.", email=masked(link.sent_to)), "success")
+    else:
+        flash(gettext("The secretariat will confirm the link after checking who you are."), "info")
+    return redirect(url_for("asesi.link"))
 
 
 def _code_choices(kind: CodeKind) -> list[tuple[str, str]]:
@@ -401,9 +454,35 @@ def application(case_id: int) -> Any:
         upload=UploadForm(),
         attachments=attachments,
         editable=editable,
+        requirements=_requirements(case, attachments) if editable else None,
         step=next_step(case.status),
         badge_statuses=BADGE_STATUSES,
     )
+
+
+def _requirements(case: Case, attachments: list[Attachment]) -> dict[str, Any]:
+    """The scheme's basic requirements (RULES #2) judged on the applicant's data, with the
+    documents each alternative needs and whether they are attached (the secretariat verifies)."""
+    alternatives = [Alternative.of(r) for r in case.scheme.requirements]
+    evaluation = evaluate(alternatives, Qualifications.of(case.applicant))
+    attached = {a.kind for a in attachments}
+    rows = [
+        {
+            "description": _described(o.alternative),
+            "met": o.met,
+            "reasons": [translate(reason) for reason in o.reasons],
+            "documents": [(kind, kind in attached) for kind in documents_for(o.alternative)],
+        }
+        for o in evaluation.outcomes
+    ]
+    met = backed(evaluation, attached)
+    return {"rows": rows, "backed": _described(met) if met else None}
+
+
+def _described(alternative: Alternative) -> str:
+    """An alternative's description in the user's language: the seeded ones are msgids; any
+    other text stays as typed (gettext in Python returns plain text, escaped by the template)."""
+    return gettext(alternative.description)
 
 
 @bp.post("/permohonan/<int:case_id>/lampiran")
@@ -508,17 +587,16 @@ def _act(case_id: int, action: Action, inputs: dict[str, Any], done: str) -> Any
 @bp.route("/permohonan/<int:case_id>/asesmen-mandiri", methods=["GET", "POST"])
 @account_required
 def self_assessment(case_id: int) -> Any:
-    """FR.APL.02: K or BK per unit, with the evidence relied on."""
+    """FR.APL.02: K or BK per KUK of each unit, with the evidence relied on."""
     case = _own(case_id)
     if case.status != CaseStatus.VERIFIED:
         abort(404)
     form = self_assessment_form(case.units)
     if form.validate_on_submit():
-        answers = self_assessment_answers(form, case.units)
         done = _act(
             case.id,
             Action.RECORD_SELF_ASSESSMENT,
-            {"units": answers},
+            self_assessment_inputs(form, case.units),
             gettext("Your self-assessment is recorded."),
         )
         if done is not None:

@@ -8,7 +8,7 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -20,6 +20,7 @@ from ..rules.vocabulary import (
     N_,
     AppealStatus,
     CertificateStatus,
+    Verdict,
 )
 from ..rules.workflow import (
     APPEAL_QUESTIONS,
@@ -29,7 +30,8 @@ from ..rules.workflow import (
 from ..worker.engine import on_commit
 from ..worker.tasks import sign_certificates
 from .audit import certificate_audit
-from .tables import APPEAL, APPLICANT, CASE, CERT, SCHEME
+from .submissions import record_snapshot
+from .tables import APPEAL, APPLICANT, CASE, CERT, ELEMENT, KUK, KUK_ANSWER, SCHEME, UNIT
 
 if TYPE_CHECKING:
     from .transitions import Batch
@@ -229,9 +231,48 @@ def _may_supersede(status: str, reason: str) -> bool:
     return True
 
 
+def _record_kuk_answers(batch: Batch) -> None:
+    """FR.APL.02 per KUK: the answers replace the earlier ones of the units they belong to."""
+    kuks: dict[int, dict[str, Any]] = batch.inputs.get("kuks") or {}
+    if not kuks:
+        return
+    unit_of = dict(
+        batch.session.execute(
+            select(KUK.c.id, ELEMENT.c.unit_id)
+            .join(ELEMENT, KUK.c.element_id == ELEMENT.c.id)
+            .where(KUK.c.id.in_(list(kuks)))
+        ).all()
+    )
+    case_units = batch.session.execute(
+        select(UNIT.c.id, UNIT.c.unit_id).where(
+            UNIT.c.case_id.in_(list(batch.steps)), UNIT.c.unit_id.in_(set(unit_of.values()))
+        )
+    ).all()
+    batch.session.execute(
+        delete(KUK_ANSWER).where(KUK_ANSWER.c.case_unit_id.in_([cu for cu, _ in case_units]))
+    )
+    rows = [
+        {
+            "case_unit_id": case_unit_id,
+            "kuk_id": kuk_id,
+            "answer": answer["answer"],
+            "evidence": (answer.get("evidence") or "").strip() or None,
+        }
+        for case_unit_id, unit_id in case_units
+        for kuk_id, answer in kuks.items()
+        if unit_of[kuk_id] == unit_id and answer.get("answer") in (Verdict.K, Verdict.BK)
+    ]
+    if rows:
+        batch.session.execute(insert(KUK_ANSWER), rows)
+    for row in batch.audit.values():
+        row["data"] = {**(row["data"] or {}), "kuk_answers": len(kuks)}
+
+
 SIDE_EFFECTS = {
     Action.APPEAL: _record_appeals,
     Action.DECIDE_APPEAL: _decide_appeals,
     Action.ISSUE: _issue_certificates,
     Action.WITHDRAW: _close_pending_appeals,
+    Action.RECORD_SELF_ASSESSMENT: _record_kuk_answers,
+    Action.SUBMIT: record_snapshot,
 }

@@ -16,6 +16,8 @@ from ..models import (
     AssessorConflict,
     Attachment,
     DecisionMeeting,
+    Element,
+    Kuk,
     MeetingAttendee,
     SchemeRequirement,
     Tuk,
@@ -25,6 +27,7 @@ from ..models import (
     scheme_unit,
 )
 from ..rules.requirements import Alternative, Qualifications, evaluate
+from ..rules.self_assessment import unit_evidence, unit_verdict
 from ..rules.vocabulary import (
     CaseStatus,
     Role,
@@ -261,7 +264,35 @@ def resolve_inputs(
         resolved.update({"meeting": meeting} if meeting else {})
     if inputs.get("tuk_id") and session.get(Tuk, int(inputs["tuk_id"])) is None:
         resolved.pop("tuk_id")
+    if action == Action.RECORD_SELF_ASSESSMENT and inputs.get("kuks"):
+        _resolve_kuk_answers(session, resolved, inputs["kuks"], facts)
     return resolved
+
+
+def _resolve_kuk_answers(
+    session: Session, resolved: dict[str, Any], given: Mapping[Any, Any], facts: Iterable[CaseFacts]
+) -> None:
+    """FR.APL.02 per KUK: keep the answers to KUKs of the cases' units (the database says which
+    unit each KUK belongs to) and derive each such unit's verdict and evidence from all its KUKs."""
+    answers = {int(k): dict(v) for k, v in given.items()}
+    units = {u.unit_id for f in facts for u in f.units}
+    kuks_of: dict[int, list[int]] = defaultdict(list)
+    for kuk_id, unit_id in session.execute(
+        select(Kuk.id, Element.unit_id)
+        .join(Element, Kuk.element_id == Element.id)
+        .where(Element.unit_id.in_(units))
+        .order_by(Element.number, Kuk.id)
+    ):
+        kuks_of[unit_id].append(kuk_id)
+    known = {k for ids in kuks_of.values() for k in ids}
+    resolved["kuks"] = {k: v for k, v in answers.items() if k in known}
+    for unit_id, ids in kuks_of.items():
+        mine = [resolved["kuks"].get(k, {}) for k in ids]
+        if any(mine):
+            resolved["units"][unit_id] = {
+                "verdict": unit_verdict([a.get("answer") for a in mine]),
+                "evidence": unit_evidence(a.get("evidence") for a in mine),
+            }
 
 
 _RESOLVED = ("assessor", "meeting")

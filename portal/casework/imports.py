@@ -8,12 +8,12 @@ Nothing is half-imported: any refusal rolls the whole import back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,11 +21,12 @@ from .. import clock
 from ..models import Case, Certificate, Schedule, User
 from ..numbering import reserve
 from ..rules.identity import Message
-from ..rules.schedules import SEATLESS_STATUSES, seat_refusal
+from ..rules.schedules import seat_refusal
 from ..rules.vocabulary import N_, CaseStatus, Purpose
 from ..rules.workflow import Refusal
 from ..transactions import writing
 from .audit import _jsonable, certificate_audit, write_events
+from .seats import seats_taken
 from .tables import APPLICANT, CASE, CERT, UNIT
 
 BNSP_FIELDS = ("bnsp_registration_number", "blanko_number")
@@ -140,20 +141,6 @@ class IntakeResult:
     made: list[tuple[int, int, str]] = field(default_factory=list)  # (row, case id, reg number)
     refused: list[tuple[int, Message]] = field(default_factory=list)
     updated: int = 0
-
-
-def seats_taken(session: Session, schedule_ids: Iterable[int]) -> dict[int, int]:
-    """Seats taken per schedule: its cases that hold a seat (rules/schedules.py)."""
-    ids = sorted(set(schedule_ids))
-    if not ids:
-        return {}
-    freeing = [s.value for s in SEATLESS_STATUSES]
-    query = (
-        select(Case.schedule_id, func.count())
-        .where(Case.schedule_id.in_(ids), Case.status.not_in(freeing))
-        .group_by(Case.schedule_id)
-    )
-    return dict(session.execute(query).all())
 
 
 def import_applications(

@@ -28,6 +28,7 @@ from ..rules.workflow import (
 from ..scoping import scope_cases
 from .facts import load_facts
 from .settings import Settings, actor_of
+from .submissions import Changed, resubmission_changes
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class CasePage:
     offers: list[Offer]
     may_start_new_application: bool
     certificate: Certificate | None  # offered as a document when the user may read it
+    resubmitted: list[Changed]  # what the applicant changed since the previous submission
 
     @property
     def actions(self) -> list[Action]:
@@ -113,10 +115,12 @@ def case_page(
     facts = load_facts(session, [case.id], needs=_OFFER_FACTS)[case.id]
     actor = actor_of(user)
     started = session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
+    timeline = _timeline(session, case.id)
     return CasePage(
         case=case,
         units=list(case.units),
-        timeline=_timeline(session, case.id),
+        timeline=timeline,
+        resubmitted=resubmission_changes([entry.event for entry in timeline]),
         offers=offers_of(facts, user, settings),
         may_start_new_application=check_new_application(facts, actor, started) is None,
         certificate=case.certificate,

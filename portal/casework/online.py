@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -24,8 +24,7 @@ from ..models import (
     CaseUnit,
     Schedule,
 )
-from ..rules.schedules import SEATLESS_STATUSES, seat_refusal
-from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, CaseStatus, Purpose
+from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, PROFILE_FIELDS, CaseStatus, Purpose
 from ..rules.workflow import Action, Refusal
 from ..transactions import writing
 from .applications import next_reg_number
@@ -35,26 +34,6 @@ from .transitions import apply_within
 NOT_FOUND = N_("Application not found.")
 NO_PROFILE = N_("Fill in your personal data (FR.APL.01 part 1) first.")
 NOT_EDITABLE = N_("This application can be changed only while it is a draft or returned.")
-
-# The FR.APL.01 part 1 fields an applicant fills in themselves (NIK and name come from the account).
-PROFILE_FIELDS = (
-    "birth_place",
-    "birth_date",
-    "sex",
-    "address",
-    "postal_code",
-    "phone",
-    "education_level",
-    "education_major",
-    "library_field",
-    "has_library_training",
-    "experience_months",
-    "institution",
-    "job_title",
-    "institution_address",
-    "education_code",
-    "occupation_code",
-)
 
 
 def _event(account: ApplicantAccount, action: str, case: Case | None, **data: Any) -> AuditEvent:
@@ -84,8 +63,8 @@ def save_profile(session: Session, account: ApplicantAccount, values: Mapping[st
             if taken is not None:
                 raise Refusal(
                     N_(
-                        "The LSP already holds a record with your NIK. Ask the secretariat to "
-                        "link it to your account."
+                        "The LSP already holds a record with your NIK. Link it to your account "
+                        "first (My applications)."
                     )
                 )
             applicant = Applicant(nik=acc.nik, full_name=acc.full_name, email=acc.email, **fields)
@@ -236,35 +215,12 @@ def attach(
     return attachment
 
 
-def seats_taken(session: Session, schedule_id: int) -> int:
-    """The seats of a schedule held by its cases (submitted onwards, not withdrawn)."""
-    return session.scalar(
-        select(func.count(Case.id)).where(
-            Case.schedule_id == schedule_id, Case.status.not_in(SEATLESS_STATUSES)
-        )
-    )
-
-
 def submit(session: Session, account: ApplicantAccount, case_id: int, settings: Settings) -> None:
-    """Submit (or resubmit) the application, taking its schedule's seat in the same transaction.
-
-    The schedule row is locked first (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE serialises
-    SQLite), so of many applicants racing for the last seats exactly the quota get one.
-    """
+    """Submit (or resubmit) the application; a first submission takes its schedule's seat in
+    the same transaction (`seats.claim`, with the schedule row locked: of many applicants racing
+    for the last seats exactly the quota get one)."""
     with writing(session):
         case = own_case(session, account, case_id)
-        if case.schedule_id is not None and case.status == CaseStatus.DRAFT:
-            schedule = session.scalar(
-                select(Schedule).where(Schedule.id == case.schedule_id).with_for_update()
-            )
-            refusal = seat_refusal(
-                quota=schedule.quota,
-                taken=seats_taken(session, schedule.id),
-                deadline=schedule.registration_deadline,
-                today=settings.today,
-            )
-            if refusal:
-                raise refusal
         outcome = apply_within(session, Action.SUBMIT, [case.id], account, {}, settings)
         if outcome.skipped:
             raise outcome.skipped[0][2]

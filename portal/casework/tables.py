@@ -10,6 +10,9 @@ from ..models import (
     Case,
     CaseUnit,
     Certificate,
+    Element,
+    Kuk,
+    KukAnswer,
     Scheme,
     User,
 )
@@ -23,3 +26,6 @@ SCHEME: Table = Scheme.__table__
 ASSESSOR: Table = Assessor.__table__
 AUDIT: Table = AuditEvent.__table__
 APPEAL: Table = Appeal.__table__
+ELEMENT: Table = Element.__table__
+KUK: Table = Kuk.__table__
+KUK_ANSWER: Table = KukAnswer.__table__

@@ -16,9 +16,7 @@ from ..models import (
     ApplicantAccount,
     User,
 )
-from ..rules.vocabulary import (
-    N_,
-)
+from ..rules.vocabulary import N_, CaseStatus
 from ..rules.workflow import (
     ALREADY_DONE,
     Action,
@@ -31,6 +29,7 @@ from ..rules.workflow import (
     reads,
 )
 from ..transactions import writing
+from . import seats
 from .audit import audit_rows, write_events
 from .effects import SIDE_EFFECTS
 from .facts import load_facts, resolve_inputs
@@ -112,6 +111,11 @@ def _apply_batch(
             steps[case_id] = plan(action, facts[case_id], actor, resolved, policy)
         except Refusal as refusal:
             outcome.skipped.append((case_id, facts[case_id].reg_number, refusal))
+    if action == Action.SUBMIT:  # a first submission takes its schedule's seat
+        drafts = [cid for cid in steps if facts[cid].status == CaseStatus.DRAFT]
+        for cid, refusal in seats.claim(session, drafts, settings.today).items():
+            del steps[cid]
+            outcome.skipped.append((cid, facts[cid].reg_number, refusal))
     batch = Batch(session, action, actor, resolved, settings, facts, steps, clock.now())
     won = _write_statuses(batch)
     outcome.skipped.extend(

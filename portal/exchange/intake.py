@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..casework.imports import NewApplication, registrations, seats_taken
+from ..casework.imports import NewApplication, registrations
+from ..casework.seats import seats_taken
 from ..models import Applicant, Schedule, Scheme, SchemeRequirement, Unit, scheme_unit
 from ..rules import bnsp, identity, schedules
 from ..rules.identity import Invalid, Message

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Self
 
 from .identity import Message, education_rank
-from .vocabulary import N_, Education
+from .vocabulary import N_, AttachmentKind, Education
 
 
 class _Mirror:
@@ -110,6 +110,30 @@ class Evaluation:
 def evaluate(alternatives: Iterable[Alternative], applicant: Qualifications) -> Evaluation:
     """Judge every alternative, so the screen can show the one met or why each one fails."""
     return Evaluation(tuple(Outcome(a, shortfalls(a, applicant)) for a in alternatives))
+
+
+def documents_for(alternative: Alternative) -> tuple[AttachmentKind, ...]:
+    """The documents that show an alternative is met: the ijazah, and the training certificate
+    or the work-experience letter when the alternative asks for them."""
+    kinds = [AttachmentKind.IJAZAH]
+    if alternative.training_certificate_required:
+        kinds.append(AttachmentKind.CERTIFICATE)
+    if alternative.min_experience_months:
+        kinds.append(AttachmentKind.WORK_EXPERIENCE)
+    return tuple(kinds)
+
+
+def backed(evaluation: Evaluation, attached: Iterable[str]) -> Alternative | None:
+    """The first alternative met by the data whose documents are all attached, or None."""
+    kinds = set(attached)
+    return next(
+        (
+            o.alternative
+            for o in evaluation.outcomes
+            if o.met and kinds.issuperset(documents_for(o.alternative))
+        ),
+        None,
+    )
 
 
 def pustakawan_alternatives() -> tuple[Alternative, ...]:

@@ -150,6 +150,33 @@ class AttachmentKind(StrEnum):
     PAYMENT = "payment"
 
 
+# FR.APL.01 as the applicant fills it in: the profile form's labels, and the names of the fields
+# staff see changed when an application comes back corrected.
+APPLICATION_FIELD_LABELS = {
+    "birth_place": N_("Place of birth"),
+    "birth_date": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "address": N_("Home address"),
+    "postal_code": N_("Postal code"),
+    "phone": N_("Mobile phone"),
+    "education_level": N_("Highest education"),
+    "education_major": N_("Major"),
+    "library_field": N_("My education is in library science"),
+    "has_library_training": N_("I hold a library training certificate"),
+    "experience_months": N_("Work experience in libraries (months)"),
+    "institution": N_("Institution"),
+    "job_title": N_("Position"),
+    "institution_address": N_("Institution address"),
+    "education_code": N_("Education (BNSP code)"),
+    "occupation_code": N_("Occupation (BNSP code)"),
+    # FR.APL.01 part 2
+    "units": N_("Units of competence"),
+    "purpose": N_("Purpose of the assessment"),
+    "declaration_name": N_("Declaration signed by"),
+}
+PROFILE_FIELDS = tuple(APPLICATION_FIELD_LABELS)[:16]  # part 1: what the applicant types in
+
+
 ATTACHMENT_KIND_LABELS = {
     AttachmentKind.PHOTO: N_("Photo"),
     AttachmentKind.IJAZAH: N_("Ijazah"),

@@ -99,6 +99,58 @@ def judge_every_attachment(page: Page) -> None:
         ).to_be_visible()
 
 
+def plan_assessment(page: Page, live: Live, reg_number: str, units: list[str]) -> None:
+    """The head of certification assigns an asesor; the asesor pre-assesses (seed 2.6)."""
+    assessor_id, assessor_name = live.assessor_of("asesor1")
+    log_in(page, CERT_HEAD)
+    open_case(page, reg_number)
+    next_step(page, "assign_assessor")
+    page.locator(f"input[name=assessor_id][value='{assessor_id}']").check()
+    type_date(page, "assessment_date", (live.today + timedelta(days=7)).isoformat())
+    apply_action(page)
+    expect(page.locator("#case-status").locator("xpath=ancestor::section")).to_contain_text(
+        assessor_name
+    )
+
+    # the asesor pre-assesses: methods per unit, TUK, date, FR.AK.01 agreement
+    log_in(page, "asesor1")
+    open_case(page, reg_number)
+    next_step(page, "pre_assess")
+    page.locator("#tuk_id").select_option(index=0)
+    type_date(page, "assessment_date", live.today.isoformat())
+    page.locator("#assessment_time").fill("09:00")
+    page.locator("#tools").fill("FR.IA.01 ceklis observasi; FR.IA.07 pertanyaan lisan")
+    page.locator("#agreement_confirmed").check()
+    for code in units:
+        for method in ("observasi", "lisan"):
+            unit_row(page, code).locator(f"input[name$='__methods'][value={method}]").check()
+    shot(page, "action-form-pre-assessment")
+    apply_action(page)
+    expect_status(page, live, S.READY_FOR_ASSESSMENT)
+
+
+def recommend_decide_and_issue(page: Page, live: Live, reg_number: str, units: list[str]) -> None:
+    """The asesor recommends K per unit (FR.AK.02); the chair decides in today's meeting,
+    following the asesor, and issues the certificate (seed 2.8–2.9)."""
+    log_in(page, "asesor1")
+    open_case(page, reg_number)
+    next_step(page, "recommend")
+    for code in units:
+        unit_row(page, code).locator("select[name$='__verdict']").select_option("K")
+    apply_action(page)
+    expect_status(page, live, S.ASSESSED)
+
+    log_in(page, CHAIR)
+    open_case(page, reg_number)
+    next_step(page, "decide")
+    page.locator("#meeting_id").select_option(label=live.meeting[1])
+    apply_action(page)
+    expect_status(page, live, S.COMPETENT)
+    next_step(page, "issue")
+    apply_action(page)
+    expect_status(page, live, S.CERTIFIED)
+
+
 def test_a_new_application_reaches_a_verified_certificate(page: Page, live: Live) -> None:
     applicant = unique("Ratna Kusuma")
     log_in(page, SECRETARIAT)
@@ -132,51 +184,8 @@ def test_a_new_application_reaches_a_verified_certificate(page: Page, live: Live
     apply_action(page)
     expect_status(page, live, S.SELF_ASSESSED)
 
-    # the head of certification assigns an asesor
-    assessor_id, assessor_name = live.assessor_of("asesor1")
-    log_in(page, CERT_HEAD)
-    open_case(page, reg_number)
-    next_step(page, "assign_assessor")
-    page.locator(f"input[name=assessor_id][value='{assessor_id}']").check()
-    type_date(page, "assessment_date", (live.today + timedelta(days=7)).isoformat())
-    apply_action(page)
-    expect(page.locator("#case-status").locator("xpath=ancestor::section")).to_contain_text(
-        assessor_name
-    )
-
-    # 2.6 the asesor pre-assesses: methods per unit, TUK, date, FR.AK.01 agreement
-    log_in(page, "asesor1")
-    open_case(page, reg_number)
-    next_step(page, "pre_assess")
-    page.locator("#tuk_id").select_option(index=0)
-    type_date(page, "assessment_date", live.today.isoformat())
-    page.locator("#assessment_time").fill("09:00")
-    page.locator("#tools").fill("FR.IA.01 ceklis observasi; FR.IA.07 pertanyaan lisan")
-    page.locator("#agreement_confirmed").check()
-    for code in units:
-        for method in ("observasi", "lisan"):
-            unit_row(page, code).locator(f"input[name$='__methods'][value={method}]").check()
-    shot(page, "action-form-pre-assessment")
-    apply_action(page)
-    expect_status(page, live, S.READY_FOR_ASSESSMENT)
-
-    # 2.8 the asesor recommends K per unit (FR.AK.02)
-    next_step(page, "recommend")
-    for code in units:
-        unit_row(page, code).locator("select[name$='__verdict']").select_option("K")
-    apply_action(page)
-    expect_status(page, live, S.ASSESSED)
-
-    # 2.8–2.9 the chair decides in today's decision meeting (following the asesor), issues
-    log_in(page, CHAIR)
-    open_case(page, reg_number)
-    next_step(page, "decide")
-    page.locator("#meeting_id").select_option(label=live.meeting[1])
-    apply_action(page)
-    expect_status(page, live, S.COMPETENT)
-    next_step(page, "issue")
-    apply_action(page)
-    expect_status(page, live, S.CERTIFIED)
+    plan_assessment(page, live, reg_number, units)
+    recommend_decide_and_issue(page, live, reg_number, units)
     certificate = page.locator("#case-status").locator("xpath=ancestor::section")
     number = certificate.locator("a[href*='/admin/certificate/details/']").inner_text().strip()
     assert number.endswith(f"/DEMO-LP/{live.today.year}")

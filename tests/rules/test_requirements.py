@@ -11,6 +11,8 @@ from portal.rules.identity import education_rank
 from portal.rules.requirements import (
     Alternative,
     Qualifications,
+    backed,
+    documents_for,
     evaluate,
     pustakawan_alternatives,
     shortfalls,
@@ -40,6 +42,36 @@ LIBRARY, OTHER_FIELD, SLTA = pustakawan_alternatives()
 def test_pustakawan_requirements(education, library_field, training, months, met):
     applicant = Qualifications(education, library_field, training, months)
     assert evaluate(pustakawan_alternatives(), applicant).met == met
+
+
+@pytest.mark.parametrize(
+    ("alternative", "documents"),
+    [
+        (LIBRARY, ("ijazah",)),
+        (OTHER_FIELD, ("ijazah", "certificate")),
+        (SLTA, ("ijazah", "work_experience")),
+    ],
+)
+def test_each_alternative_names_the_documents_that_show_it(alternative, documents):
+    assert documents_for(alternative) == documents
+
+
+@pytest.mark.parametrize(
+    ("qualifications", "attached", "backing"),
+    [
+        (("S1", True, True, 60), {"ijazah"}, LIBRARY),
+        (("S1", False, True, 60), {"ijazah"}, None),  # met by the data, no training certificate
+        (("S1", False, True, 60), {"ijazah", "work_experience"}, SLTA),
+        (("S1", False, True, 60), {"ijazah", "certificate"}, OTHER_FIELD),
+        (("SMA", False, False, 12), {"ijazah", "work_experience", "certificate"}, None),
+        (("S1", True, False, 0), set(), None),
+    ],
+)
+def test_the_alternative_backed_is_met_by_the_data_with_its_documents_attached(
+    qualifications, attached, backing
+):
+    evaluation = evaluate(pustakawan_alternatives(), Qualifications(*qualifications))
+    assert backed(evaluation, attached) == backing
 
 
 def test_each_failed_alternative_says_why():
