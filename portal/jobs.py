@@ -188,4 +188,15 @@ def _counted(chunks: Iterator[bytes], total: int) -> Iterator[tuple[int, bytes]]
         yield min(index, total), data
 
 
-RUNNERS: dict[str, Runner] = {"certificate_zip": certificate_zip_job}
+def import_job(session: Session, job: Job, progress: Callable[[int, int], None], out: Path) -> str:
+    """An import's check or commit (exchange/import_jobs.py), its report kept as JSON."""
+    from .exchange import import_jobs
+
+    return import_jobs.run(session, job, progress, out)
+
+
+RUNNERS: dict[str, Runner] = {
+    "certificate_zip": certificate_zip_job,
+    "import_check": import_job,
+    "import_commit": import_job,
+}
