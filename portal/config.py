@@ -92,6 +92,9 @@ class Config:
     WORKER_LEASE_SECONDS = _int("WORKER_LEASE_SECONDS", 120)
     JOB_RESULT_DIR = Path(os.environ.get("JOB_RESULT_DIR", INSTANCE_DIR / "jobs"))
     JOB_KEEP_HOURS = _int("JOB_KEEP_HOURS", 24)
+    # An export, or an action on "all matching" cases, of more rows than this runs as a job
+    # (the size of one transaction of a bulk action, casework.BATCH_SIZE).
+    INLINE_MAX_ROWS = _int("INLINE_MAX_ROWS", 2_000)
     STEP_TARGET_DAYS = os.environ.get("STEP_TARGET_DAYS", "")  # see rules/waiting.parse_targets
     EXPORT_CSV_DELIMITER = os.environ.get("EXPORT_CSV_DELIMITER", ";")
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from portal import jobs
 from portal.extensions import db
 from portal.models import Applicant, BnspCode, Case, CaseUnit, Schedule
 from portal.rules.vocabulary import CodeKind
@@ -87,14 +85,3 @@ def decided_case(
     case = Case(**values)
     db.session.add(case)
     return case
-
-
-def worked(client, answer) -> str:
-    """Run the job that a request started (it answered with the job's page), as the worker
-    would, then follow the job's page to where it leads: its report."""
-    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
-    location = answer.headers["Location"]
-    job_id = int(re.search(r"/admin/jobs/(\d+)/", location).group(1))
-    db.session.commit()  # the test's app context may hold the request's transaction
-    jobs.run(db.session, job_id)
-    return client.get(location, follow_redirects=True).get_data(as_text=True)

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from portal.exchange.intake import COLUMNS
 from portal.extensions import db
 from portal.models import Applicant, AuditEvent, Case
-from tests.conftest import login, make_user
-from tests.exchange_data import add_codes, add_schedule, applicant, worked
+from tests.conftest import login, make_user, worked
+from tests.exchange_data import add_codes, add_schedule, applicant
 
 URL = "/admin/exchange/intake/"
 TODAY = date(2026, 2, 10)

@@ -14,8 +14,7 @@ from portal import clock
 from portal.exchange import pending
 from portal.extensions import db
 from portal.models import Case, Job
-from tests.conftest import login, make_user
-from tests.exchange_data import worked
+from tests.conftest import login, make_user, worked
 from tests.test_exchange_intake import URL, filled, row
 from tests.test_exchange_intake import schedule as schedule_fixture
 from tests.test_exchange_intake import staff as staff_fixture

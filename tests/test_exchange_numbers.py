@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Certificate
-from tests.conftest import login, make_user
-from tests.exchange_data import add_codes, add_schedule, decided_case, worked
+from tests.conftest import login, make_user, worked
+from tests.exchange_data import add_codes, add_schedule, decided_case
 
 URL = "/admin/exchange/bnsp-numbers/"
 HEADER = ["nomor_sertifikat", "nik", "kode_skema", "nomor_registrasi", "nomor_blanko"]

@@ -280,6 +280,9 @@ class SecureModelView(ModelView):
             execute=False,
             page_size=False,
         )
+        job = export.start_job(self, query, export_type)
+        if job is not None:  # many rows: written by the worker, followed on the job's page
+            return redirect(url_for("jobs.show", job_id=job.id))
         return export.response(self, query, export_type)
 
     def _get_filter_groups(self) -> Any:

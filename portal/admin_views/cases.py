@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -23,7 +25,7 @@ from sqlalchemy import func, inspect, select
 from wtforms.fields import TextAreaField
 from wtforms.validators import ValidationError
 
-from .. import casework, clock
+from .. import casework, clock, jobs
 from ..casework import audit
 from ..extensions import db
 from ..i18n import translate
@@ -33,6 +35,7 @@ from ..models import (
     Assessor,
     Case,
     CaseUnit,
+    Job,
     Schedule,
     Scheme,
     Tuk,
@@ -54,7 +57,7 @@ from ..rules.vocabulary import (
     CaseStatus,
     Purpose,
 )
-from ..rules.workflow import Action
+from ..rules.workflow import Action, Refusal
 from ..scoping import scope_cases
 from . import case_actions
 from .base import SecureModelView
@@ -251,6 +254,8 @@ class CaseView(FastListMixin, SecureModelView):
         submitted = request.method == "POST" and request.form.get("apply") == "1"
         if submitted and form.validate():
             inputs = case_actions.inputs_from(form, action, units)
+            if all_matching and len(ids) > current_app.config["INLINE_MAX_ROWS"]:
+                return self._start_job(action, ids, inputs)
             outcome = casework.apply(
                 db.session, action, ids, current_user, inputs, current_app.config
             )
@@ -268,12 +273,43 @@ class CaseView(FastListMixin, SecureModelView):
             form=form,
             ids=[] if all_matching else ids,
             count=len(ids),
+            inline_max=current_app.config["INLINE_MAX_ROWS"],
             shown=cases,
             single=len(ids) == 1,
             unit_fields=case_actions.unit_fields(form),
             common_fields=case_actions.common_fields(form),
             form_url=url_for(".act_view", action=action.value, **request.args),
             return_url=self._return_url(ids),
+        )
+
+    def _start_job(self, action: Action, ids: list[int], inputs: dict[str, Any]) -> Any:
+        """Many cases: the action runs on the worker, followed on the job's page."""
+        title = gettext(
+            "%(action)s: %(num)s cases", action=gettext(workflow.label(action)), num=len(ids)
+        )
+        params = {"action": action.value, "ids": ids, "inputs": jobs.jsonable(inputs)}
+        job = jobs.start(db.session, current_user.id, "case_action", title, params)
+        return redirect(url_for("jobs.show", job_id=job.id))
+
+    @expose("/job/<int:job_id>/")
+    def action_report(self, job_id: int) -> Any:
+        """The report of an action run as a job: how many were done, each skipped with why."""
+        job = db.session.get(Job, job_id)
+        if job is None or job.user_id != current_user.id or job.kind != "case_action":
+            abort(404)
+        if job.status != "done" or not job.result_path:
+            return redirect(url_for("jobs.show", job_id=job.id))
+        report = json.loads(Path(job.result_path).read_text(encoding="utf-8"))
+        skipped = [
+            (cid, reg, translate(Refusal(msgid, **jobs.restored(params))))
+            for cid, reg, msgid, params in report["skipped"]
+        ]
+        return self.render(
+            "admin/case_action_report.html",
+            action_label=gettext(workflow.label(Action(report["action"]))),
+            done=report["done"],
+            skipped=skipped,
+            return_url=url_for(".index_view"),
         )
 
     def _return_url(self, ids: list[int]) -> str:

@@ -27,7 +27,11 @@ from .base import deny_access
 
 MY_JOBS_SHOWN = 50
 # Jobs whose result is a report read on a page of its own (not a file to download).
-REPORT_PAGES = {"import_check": "exchange.report", "import_commit": "exchange.report"}
+REPORT_PAGES = {
+    "import_check": "exchange.report",
+    "import_commit": "exchange.report",
+    "case_action": "case.action_report",
+}
 
 
 class JobsView(BaseView):
