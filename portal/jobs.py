@@ -221,6 +221,21 @@ def export_job(session: Session, job: Job, progress: Callable[[int, int], None],
     return write_job(session, job, progress, out)
 
 
+def bnsp_sheet_job(
+    session: Session, job: Job, progress: Callable[[int, int], None], out: Path
+) -> str:
+    """The BNSP sheet of many cases (exchange/bnsp_sheet.py), written to the result file."""
+    from .admin_views.export import save, table_body
+    from .exchange.bnsp_sheet import cells_by_id
+    from .rules.bnsp import COLUMNS
+
+    ids, params = job.params["ids"], job.params
+    cells = cells_by_id(session, ids, progress)
+    save(table_body(params["type"], list(COLUMNS), cells, "BNSP", params["delimiter"]), out)
+    progress(len(ids), len(ids))
+    return params["filename"]
+
+
 def import_job(session: Session, job: Job, progress: Callable[[int, int], None], out: Path) -> str:
     """An import's check or commit (exchange/import_jobs.py), its report kept as JSON."""
     from .exchange import import_jobs
@@ -234,6 +249,7 @@ RUNNERS: dict[str, Runner] = {
     "import_commit": import_job,
     "case_action": case_action_job,
     "export": export_job,
+    "bnsp_sheet": bnsp_sheet_job,
 }
 
 

@@ -131,11 +131,16 @@ def write_job(session: Session, job: Job, progress: Callable[[int, int], None], 
         rows = _rows_by_id(session, view, names, ids, progress)
         cells = _cells(rows, formatters, zone)
         body = table_body(params["type"], headers, cells, str(view.name), params["delimiter"])
-        with out.open("wb") as file:
-            for chunk in body:
-                file.write(chunk)
+        save(body, out)
     progress(len(ids), len(ids))
     return params["filename"]
+
+
+def save(body: Iterator[bytes], out: Path) -> None:
+    """A table's chunks written to a job's result file."""
+    with out.open("wb") as file:
+        for chunk in body:
+            file.write(chunk)
 
 
 def _rows_by_id(

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import jobs
 from ..admin_views.base import deny_access
-from ..admin_views.export import MIMETYPES, table_body
+from ..admin_views.export import MIMETYPES, csv_delimiter, table_body
 from ..admin_views.people import APPLICANT_LABELS
 from ..casework import Settings
 from ..extensions import db
@@ -98,6 +98,17 @@ class ExchangeView(BaseView):
         if request.args.get("accept") != "1" and not bnsp_sheet.check(db.session, condition).clean:
             flash(gettext("The sheet has gaps: fix them, or accept them to download."), "error")
             return redirect(url_for(".sheet", **_args_without("format", "accept")))
+        ids = bnsp_sheet.case_ids(db.session, condition)
+        if len(ids) > current_app.config["INLINE_MAX_ROWS"]:  # written by the worker
+            params = {
+                "ids": ids,
+                "type": kind,
+                "delimiter": csv_delimiter(request.args.get("delimiter")),
+                "filename": f"bnsp-{title}.{kind}",
+            }
+            name = gettext("BNSP sheet: %(name)s (%(count)s rows)", name=title, count=len(ids))
+            job = jobs.start(db.session, current_user.id, "bnsp_sheet", name, params)
+            return redirect(url_for("jobs.show", job_id=job.id))
         rows = bnsp_sheet.cells(db.session, condition)
         body = table_body(kind, list(bnsp.COLUMNS), iter(rows), "BNSP")
         return Response(  # streamed: the rows are read as the file is sent
