@@ -80,6 +80,7 @@ PLAIN = {
     "exchange.intake": ("exchange", WRITE),
     "exchange.intake_template": ("exchange", WRITE),
     "exchange.intake_commit": ("exchange", WRITE),
+    "exchange.report": ("exchange", WRITE),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")
@@ -95,6 +96,7 @@ ADMIN_ENDPOINTS = {
     *ACTION_ENDPOINTS,
     "recertify_view",
     "new_application_view",
+    "action_report",
 }
 STATIC_FILES = {"static": "css/portal.css", "admin.static": "admin/js/helpers.js"}
 PERIOD = {"from": "2000-01-01", "to": "2100-12-31"}
@@ -148,6 +150,7 @@ def admin_allows(view: BaseModelView, name: str, role: Role, action: str | None)
         "change_view": read and may_act and action != DOWNLOAD,
         "recertify_view": read and role in certs.RECERTIFICATION_ROLES,
         "new_application_view": read and role in workflow.NEW_APPLICATION_ROLES,
+        "action_report": read,  # the report of one's own action job (another's is not found)
     }[name]
 
 
