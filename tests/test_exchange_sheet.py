@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -64,7 +65,10 @@ def test_a_sheet_of_more_rows_than_inline_is_written_by_a_job(app, staff, schedu
     url = f"/admin/exchange/bnsp-sheet/download/?schedule_id={schedule.id}"
     inline = _sheet(staff.get(url))
     app.config["INLINE_MAX_ROWS"] = 2
-    page = worked(staff, staff.get(url))
+    confirm = staff.get(url).get_data(as_text=True)
+    assert 'id="start-job"' in confirm  # a job costs work: started by a POST only
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm).group(1)
+    page = worked(staff, staff.post(url, data={"csrf_token": token}))
     assert 'id="job-download"' in page
     job = db.session.scalars(db.select(Job)).one()
     assert (job.kind, job.done, job.total) == ("bnsp_sheet", 3, 3)

@@ -91,18 +91,18 @@ def table_body(
 # --- many rows: the export as a job ----------------------------------------------------------
 
 
-def start_job(view: Any, query: Query, export_type: str) -> Job | None:
-    """A job for the export when the list matches more than INLINE_MAX_ROWS rows, else None.
-
-    The ids are taken here, in the list's order and the person's scope; the worker reads the
-    rows by id, in batches, as the person would have seen them (their language, their labels).
-    """
+def needs_job(view: Any, query: Query) -> bool:
+    """True when the list matches more than INLINE_MAX_ROWS rows: the export is a job."""
     limit = current_app.config["INLINE_MAX_ROWS"]
-    pk = view.get_pk_value_column()
-    ids_query = query.with_entities(pk)
-    if len(ids_query.limit(limit + 1).all()) <= limit:
-        return None
-    ids = [row[0] for row in ids_query]
+    ids = query.with_entities(view.get_pk_value_column()).order_by(None).limit(limit + 1)
+    return len(ids.all()) > limit
+
+
+def start_job(view: Any, query: Query, export_type: str) -> Job:
+    """The export as a job. The ids are taken here, in the list's order and the person's
+    scope; the worker reads the rows by id, in batches, as the person would have seen them
+    (their language, their labels)."""
+    ids = [row[0] for row in query.with_entities(view.get_pk_value_column())]
     return jobs.start(
         db.session,
         current_user.id,

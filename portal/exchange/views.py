@@ -85,7 +85,7 @@ class ExchangeView(BaseView):
             args=_args_without("format", "accept"),
         )
 
-    @expose("/bnsp-sheet/download/")
+    @expose("/bnsp-sheet/download/", methods=("GET", "POST"))
     def sheet_download(self) -> Any:
         """The sheet itself, only when the pre-check is clean or its gaps were accepted."""
         kind = request.args.get("format", "xlsx")
@@ -99,7 +99,11 @@ class ExchangeView(BaseView):
             flash(gettext("The sheet has gaps: fix them, or accept them to download."), "error")
             return redirect(url_for(".sheet", **_args_without("format", "accept")))
         ids = bnsp_sheet.case_ids(db.session, condition)
-        if len(ids) > current_app.config["INLINE_MAX_ROWS"]:  # written by the worker
+        if len(ids) > current_app.config["INLINE_MAX_ROWS"]:  # a job, started by a POST
+            if request.method == "GET":
+                back = url_for(".sheet", **_args_without("format", "accept"))
+                heading = f"{gettext('BNSP reporting sheet')}: {title}"
+                return self.render("admin/job_confirm.html", title=heading, back=back)
             params = {
                 "ids": ids,
                 "type": kind,
