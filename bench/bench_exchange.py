@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import date
 from pathlib import Path
 
@@ -117,6 +119,7 @@ def part_import(url: str, rows: int, tmp: Path) -> None:
         (tmp / "imports" / token).write_bytes(data)
         params = {"kind": "intake", "token": token, "filename": "bench.xlsx"}
         before = _peak_mb()
+        _trace_start()
         start = time.perf_counter()
         checked = _job(db.session, "import_check", params)
         check_s = time.perf_counter() - start
@@ -128,7 +131,7 @@ def part_import(url: str, rows: int, tmp: Path) -> None:
     print(
         f"import {rows} rows as jobs: {total:.1f} s (check job {check_s:.1f} s, commit job "
         f"{total - check_s:.1f} s: read, check again, write); file {len(data) / 1e6:.1f} MB; "
-        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the jobs)"
+        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the jobs){_trace_peak()}"
     )
 
 
@@ -187,6 +190,7 @@ def part_sheet(url: str, cases: int, tmp: Path) -> None:
         condition = Case.schedule_id == schedule.id
         db.session.expunge_all()
         before = _peak_mb()
+        _trace_start()
         start = time.perf_counter()
         result = bnsp_sheet.check(db.session, condition)
         check_s = time.perf_counter() - start
@@ -199,8 +203,21 @@ def part_sheet(url: str, cases: int, tmp: Path) -> None:
     print(
         f"BNSP sheet of {cases} cases: {total:.1f} s (pre-check {check_s:.1f} s with "
         f"{result.gaps} gaps, XLSX job {total - check_s:.1f} s, {size / 1e6:.1f} MB); "
-        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the check)"
+        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the check){_trace_peak()}"
     )
+
+
+def _trace_start() -> None:
+    """With BENCH_TRACEMALLOC=1, trace Python's allocations from here (slower, but the peak is
+    the measured work's own, apart from what making the data cost)."""
+    if os.environ.get("BENCH_TRACEMALLOC") == "1":
+        tracemalloc.start()
+
+
+def _trace_peak() -> str:
+    if not tracemalloc.is_tracing():
+        return ""
+    return f"; Python allocations peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MB"
 
 
 def _peak_mb() -> float:
