@@ -201,3 +201,15 @@ def test_an_asesor_or_reader_may_not_import(client, certificates):
     make_user("kepala", "certification_head")
     login(client, "kepala")
     assert client.get(URL).status_code == 403
+
+
+def test_a_large_file_is_checked_by_the_worker_and_previewed_from_its_report(
+    app, staff, certificates
+):
+    app.config["IMPORT_INLINE_BYTES"] = 100
+    html = worked(staff, upload(staff, xlsx(GOOD)))
+    assert "2 rows: 2 certificates to change, 0 rows with errors" in html
+    assert "REG-0002" in html and 'id="commit-form"' in html
+    assert "BNSP numbers recorded on 2 certificates." in commit(staff, html)
+    db.session.expire_all()
+    assert _numbers()[:2] == [("REG-0001", "BL-0001"), ("REG-0002", "BL-0002")]
