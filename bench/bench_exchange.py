@@ -1,6 +1,10 @@
 """Exchange benchmark: an intake import of 10,000 rows (read, check, commit) and the BNSP sheet
 of 100,000 decided cases (pre-check and XLSX), each timed with the process's peak memory.
 
+Both run as the worker runs them: the import's check and commit are `import_check` and
+`import_commit` jobs on the kept upload, the sheet a `bnsp_sheet` job (`jobs.run`, in this
+process: the queue is not measured).
+
 Each measurement runs in a process of its own (`--part`), so its peak memory is its own. The data
 is made here, in a temporary SQLite database (or PostgreSQL with `--db-url`).
 
@@ -11,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import date
 from pathlib import Path
 
@@ -25,9 +32,23 @@ TODAY = date(2026, 2, 10)
 def _app(url: str, tmp: Path):
     from portal import create_app
 
-    return create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": tmp, "today": TODAY}
-    )
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": tmp, "JOB_RESULT_DIR": tmp / "jobs"}
+    return create_app({"TESTING": True, "today": TODAY, **settings})
+
+
+def _job(session, kind: str, params: dict):
+    """Run a job as the worker would; the finished row."""
+    from portal import jobs
+    from portal.models import Job
+
+    job = Job(kind=kind, user_id=1, title=kind, params=params, status="queued")
+    session.add(job)
+    session.commit()
+    jobs.run(session, job.id)
+    session.expire_all()
+    done = session.get(Job, job.id)
+    assert done.status == "done", done.error
+    return done
 
 
 def _catalogue(session, quota: int):
@@ -76,11 +97,8 @@ def _row(n: int) -> dict[str, str]:
 def part_import(url: str, rows: int, tmp: Path) -> None:
     from openpyxl import Workbook
 
-    from portal.casework.imports import import_applications
-    from portal.exchange import intake, reading
     from portal.exchange.intake import COLUMNS
     from portal.extensions import db
-    from portal.models import User
 
     app = _app(url, tmp)
     with app.app_context():
@@ -96,31 +114,33 @@ def part_import(url: str, rows: int, tmp: Path) -> None:
         out = io.BytesIO()
         book.save(out)
         data = out.getvalue()
-        user = db.session.get(User, 1)
+        token = "bench-upload"
+        (tmp / "imports").mkdir(exist_ok=True)
+        (tmp / "imports" / token).write_bytes(data)
+        params = {"kind": "intake", "token": token, "filename": "bench.xlsx"}
+        before = _peak_mb()
+        _trace_start()
         start = time.perf_counter()
-        table = reading.read(data, "bench.xlsx", rows, sheet="Data")
-        read_s = time.perf_counter() - start
-        checked = intake.preview(db.session, table, TODAY)
-        check_s = time.perf_counter() - start - read_s
-        assert len(checked.valid) == rows, [r.errors for r in checked.invalid[:3]]
-        result = import_applications(db.session, user, checked.applications([]), "bench", TODAY)
+        checked = _job(db.session, "import_check", params)
+        check_s = time.perf_counter() - start
+        assert checked.total == rows
+        committed = _job(db.session, "import_commit", params)
         total = time.perf_counter() - start
-        assert len(result.made) == rows
+        report = json.loads(Path(committed.result_path).read_text())
+        assert len(report["made"]) == rows, report.get("refused", [])[:3]
     print(
-        f"import {rows} rows: {total:.1f} s (read {read_s:.1f} s, check {check_s:.1f} s, "
-        f"commit {total - read_s - check_s:.1f} s); file {len(data) / 1e6:.1f} MB; "
-        f"peak RSS {_peak_mb():.0f} MB"
+        f"import {rows} rows as jobs: {total:.1f} s (check job {check_s:.1f} s, commit job "
+        f"{total - check_s:.1f} s: read, check again, write); file {len(data) / 1e6:.1f} MB; "
+        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the jobs){_trace_peak()}"
     )
 
 
 def part_sheet(url: str, cases: int, tmp: Path) -> None:
     from sqlalchemy import insert
 
-    from portal.admin_views.export import _xlsx
     from portal.exchange import bnsp_sheet
     from portal.extensions import db
     from portal.models import Applicant, Case
-    from portal.rules import bnsp
 
     app = _app(url, tmp)
     with app.app_context():
@@ -168,20 +188,36 @@ def part_sheet(url: str, cases: int, tmp: Path) -> None:
             )
             db.session.commit()
         condition = Case.schedule_id == schedule.id
+        db.session.expunge_all()
+        before = _peak_mb()
+        _trace_start()
         start = time.perf_counter()
         result = bnsp_sheet.check(db.session, condition)
         check_s = time.perf_counter() - start
-        size = sum(
-            len(chunk)
-            for chunk in _xlsx(list(bnsp.COLUMNS), bnsp_sheet.cells(db.session, condition))
-        )
+        ids = bnsp_sheet.case_ids(db.session, condition)
+        params = {"ids": ids, "type": "xlsx", "delimiter": ";", "filename": "bnsp.xlsx"}
+        job = _job(db.session, "bnsp_sheet", params)
+        size = Path(job.result_path).stat().st_size
         total = time.perf_counter() - start
         assert result.rows == cases
     print(
         f"BNSP sheet of {cases} cases: {total:.1f} s (pre-check {check_s:.1f} s with "
-        f"{result.gaps} gaps, XLSX {total - check_s:.1f} s, {size / 1e6:.1f} MB); "
-        f"peak RSS {_peak_mb():.0f} MB"
+        f"{result.gaps} gaps, XLSX job {total - check_s:.1f} s, {size / 1e6:.1f} MB); "
+        f"peak RSS {_peak_mb():.0f} MB ({before:.0f} MB before the check){_trace_peak()}"
     )
+
+
+def _trace_start() -> None:
+    """With BENCH_TRACEMALLOC=1, trace Python's allocations from here (slower, but the peak is
+    the measured work's own, apart from what making the data cost)."""
+    if os.environ.get("BENCH_TRACEMALLOC") == "1":
+        tracemalloc.start()
+
+
+def _trace_peak() -> str:
+    if not tracemalloc.is_tracing():
+        return ""
+    return f"; Python allocations peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MB"
 
 
 def _peak_mb() -> float:

@@ -42,9 +42,13 @@ class Config:
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     # A request may carry several attachments; the per-file limit is checked separately.
     MAX_CONTENT_LENGTH = _int("MAX_REQUEST_BYTES", 32 * 1024 * 1024)
-    # Spreadsheet imports (BNSP numbers, applicants and cases) run in the request up to this
-    # many rows; a larger file is refused with a message.
+    # Spreadsheet imports (BNSP numbers, applicants and cases) take up to this many rows; a
+    # larger file is refused with a message. A file above IMPORT_INLINE_BYTES is checked on the
+    # worker (every commit runs there); an upload never committed is removed after
+    # IMPORT_KEEP_HOURS by the worker's sweep.
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
+    IMPORT_INLINE_BYTES = _int("IMPORT_INLINE_BYTES", 100 * 1024)
+    IMPORT_KEEP_HOURS = _int("IMPORT_KEEP_HOURS", 24)
 
     LSP_NAME = os.environ.get("LSP_NAME", "LSP Pustakawan")
     LSP_ADDRESS = os.environ.get("LSP_ADDRESS", "Jl. Salemba Raya No. 28A, Jakarta Pusat 10430")
@@ -88,6 +92,9 @@ class Config:
     WORKER_LEASE_SECONDS = _int("WORKER_LEASE_SECONDS", 120)
     JOB_RESULT_DIR = Path(os.environ.get("JOB_RESULT_DIR", INSTANCE_DIR / "jobs"))
     JOB_KEEP_HOURS = _int("JOB_KEEP_HOURS", 24)
+    # An export, or an action on "all matching" cases, of more rows than this runs as a job
+    # (the size of one transaction of a bulk action, casework.BATCH_SIZE).
+    INLINE_MAX_ROWS = _int("INLINE_MAX_ROWS", 2_000)
     STEP_TARGET_DAYS = os.environ.get("STEP_TARGET_DAYS", "")  # see rules/waiting.parse_targets
     # The hour (0-23, in LSP_TIMEZONE) from which the daily digest of waiting work is sent.
     DIGEST_HOUR = _int("DIGEST_HOUR", 7)

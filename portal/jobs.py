@@ -8,11 +8,13 @@ heartbeat stop and runs the job again from the start, and its effect (one file) 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
@@ -188,4 +190,90 @@ def _counted(chunks: Iterator[bytes], total: int) -> Iterator[tuple[int, bytes]]
         yield min(index, total), data
 
 
-RUNNERS: dict[str, Runner] = {"certificate_zip": certificate_zip_job}
+def case_action_job(
+    session: Session, job: Job, progress: Callable[[int, int], None], out: Path
+) -> str:
+    """A workflow action on "all matching" cases, in batches with progress; the report (done,
+    and each case skipped with its reason) kept as JSON for the case list's report page."""
+    from .casework import apply
+    from .models import User
+
+    actor = session.get(User, job.user_id)
+    outcome = apply(
+        session,
+        job.params["action"],
+        job.params["ids"],
+        actor,
+        restored(job.params["inputs"]),
+        current_app.config,
+        progress=progress,
+    )
+    skipped = [(cid, reg, r.msgid, jsonable(r.params)) for cid, reg, r in outcome.skipped]
+    report = {"action": job.params["action"], "done": len(outcome.done), "skipped": skipped}
+    out.write_text(json.dumps(report), encoding="utf-8")
+    return "report.json"
+
+
+def export_job(session: Session, job: Job, progress: Callable[[int, int], None], out: Path) -> str:
+    """A list's export of many rows (admin_views/export.py), written to the result file."""
+    from .admin_views.export import write_job
+
+    return write_job(session, job, progress, out)
+
+
+def bnsp_sheet_job(
+    session: Session, job: Job, progress: Callable[[int, int], None], out: Path
+) -> str:
+    """The BNSP sheet of many cases (exchange/bnsp_sheet.py), written to the result file."""
+    from .admin_views.export import save, table_body
+    from .exchange.bnsp_sheet import cells_by_id
+    from .rules.bnsp import COLUMNS
+
+    ids, params = job.params["ids"], job.params
+    cells = cells_by_id(session, ids, progress)
+    save(table_body(params["type"], list(COLUMNS), cells, "BNSP", params["delimiter"]), out)
+    progress(len(ids), len(ids))
+    return params["filename"]
+
+
+def import_job(session: Session, job: Job, progress: Callable[[int, int], None], out: Path) -> str:
+    """An import's check or commit (exchange/import_jobs.py), its report kept as JSON."""
+    from .exchange import import_jobs
+
+    return import_jobs.run(session, job, progress, out)
+
+
+RUNNERS: dict[str, Runner] = {
+    "certificate_zip": certificate_zip_job,
+    "import_check": import_job,
+    "import_commit": import_job,
+    "case_action": case_action_job,
+    "export": export_job,
+    "bnsp_sheet": bnsp_sheet_job,
+}
+
+
+def jsonable(value: Any) -> Any:
+    """A job's inputs as JSON can keep them: dates and times tagged, to be `restored`."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date | day_time):
+        return {"$" + type(value).__name__: value.isoformat()}
+    return value
+
+
+_TAGS = {"$date": date, "$datetime": datetime, "$time": day_time}
+
+
+def restored(value: Any) -> Any:
+    """What `jsonable` kept, with its dates and times back."""
+    if isinstance(value, list):
+        return [restored(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1 and next(iter(value)) in _TAGS:
+        tag, text = next(iter(value.items()))
+        return _TAGS[tag].fromisoformat(text)
+    return {k: restored(v) for k, v in value.items()}

@@ -15,7 +15,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from portal import create_app
+from portal import create_app, jobs
 from portal.extensions import db
 from portal.models import (
     Applicant,
@@ -237,3 +237,14 @@ def judged_attachment(kind: str, **fields) -> Attachment:
         adequate=True,
         **fields,
     )
+
+
+def worked(client, answer) -> str:
+    """Run the job that a request started (it answered with the job's page), as the worker
+    would, then follow the job's page to where it leads: its report."""
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    location = answer.headers["Location"]
+    job_id = int(re.search(r"/admin/jobs/(\d+)/", location).group(1))
+    db.session.commit()  # the test's app context may hold the request's transaction
+    jobs.run(db.session, job_id)
+    return client.get(location, follow_redirects=True).get_data(as_text=True)

@@ -17,7 +17,7 @@ from portal.models import (
     DecisionMeeting,
     MeetingAttendee,
 )
-from tests.conftest import csrf_token, judged_attachment, login
+from tests.conftest import csrf_token, judged_attachment, login, worked
 
 
 def make_case(catalogue, applicant=None, n: int = 1) -> Case:
@@ -160,6 +160,28 @@ def test_all_matching_the_filter_reaches_cases_on_every_page(client, catalogue, 
         data={"csrf_token": token.group(1), "apply": "1"},
     )
     assert {status_of(c.id) for c in cases} == {"submitted"}
+
+
+def test_all_matching_above_the_inline_limit_runs_as_a_job_and_reports(
+    app, client, catalogue, staff
+):
+    ready = [make_case(catalogue, applicant=_second_applicant(i), n=i) for i in range(1, 4)]
+    unsigned = make_case(catalogue, n=9)
+    unsigned.declaration_signed = False
+    db.session.commit()
+    app.config["INLINE_MAX_ROWS"] = 2
+    login(client, "sekretariat")
+    url = "/admin/case/act/submit/?all=1&flt0_0=draft"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="runs-as-job"' in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    answer = client.post(url, data={"csrf_token": token.group(1), "apply": "1"})
+    assert {status_of(c.id) for c in ready} == {"draft"}  # nothing done in the request
+    report = worked(client, answer)
+    assert "3 selesai; 1 dilewati." in report
+    assert 'id="skipped-cases"' in report and unsigned.reg_number in report
+    assert {status_of(c.id) for c in ready} == {"submitted"}
+    assert status_of(unsigned.id) == "draft"
 
 
 def test_an_assessor_cannot_see_or_act_on_a_case_not_assigned_to_them(client, catalogue, staff):

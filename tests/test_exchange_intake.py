@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from portal.exchange.intake import COLUMNS
 from portal.extensions import db
 from portal.models import Applicant, AuditEvent, Case
-from tests.conftest import login, make_user
+from tests.conftest import login, make_user, worked
 from tests.exchange_data import add_codes, add_schedule, applicant
 
 URL = "/admin/exchange/intake/"
@@ -93,7 +93,8 @@ def commit(client, preview: str, updates: tuple[int, ...] = (), cancel: bool = F
     data = {"csrf_token": _csrf(preview), "token": token, "update": [str(n) for n in updates]}
     if cancel:
         data["cancel"] = "1"
-    return client.post(URL + "commit/", data=data, follow_redirects=True).get_data(as_text=True)
+        return client.post(URL + "commit/", data=data, follow_redirects=True).get_data(as_text=True)
+    return worked(client, client.post(URL + "commit/", data=data))
 
 
 def _csrf(html: str) -> str:

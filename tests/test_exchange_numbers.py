@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Certificate
-from tests.conftest import login, make_user
+from tests.conftest import login, make_user, worked
 from tests.exchange_data import add_codes, add_schedule, decided_case
 
 URL = "/admin/exchange/bnsp-numbers/"
@@ -73,9 +73,11 @@ def upload(client, data: bytes, name: str = "bnsp.xlsx", url: str = URL):
     )
 
 
-def commit(client, preview_html: str):
+def commit(client, preview_html: str) -> str:
+    """Commit the previewed upload; the report of the job that records it."""
     token = re.search(r'name="token" value="([^"]+)"', preview_html).group(1)
-    return client.post(URL + "commit/", data={"csrf_token": _token(preview_html), "token": token})
+    data = {"csrf_token": _token(preview_html), "token": token}
+    return worked(client, client.post(URL + "commit/", data=data))
 
 
 def _token(html: str) -> str:
@@ -107,7 +109,7 @@ def test_preview_then_commit_writes_every_number_and_audits_each_certificate(sta
     assert "REG-0002" in html and "00002/LSP-PUST/KLP/2026" in html
     assert _numbers()[0] == (None, None)  # the preview wrote nothing
     done = commit(staff, html)
-    assert done.status_code == 302
+    assert "BNSP numbers recorded on 2 certificates." in done
     db.session.expire_all()
     assert _numbers()[:2] == [("REG-0001", "BL-0001"), ("REG-0002", "BL-0002")]
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
@@ -168,11 +170,8 @@ def commit_with_token_of_upload(client, html: str) -> str:
     """Post the commit of the kept upload although the preview offered no button."""
     with client.session_transaction() as kept:
         upload_token = next(iter(kept["exchange_pending"]))
-    return client.post(
-        URL + "commit/",
-        data={"csrf_token": _token(html), "token": upload_token},
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    data = {"csrf_token": _token(html), "token": upload_token}
+    return worked(client, client.post(URL + "commit/", data=data))
 
 
 def test_a_number_twice_in_the_file_and_a_certificate_twice(staff, certificates):
@@ -202,3 +201,15 @@ def test_an_asesor_or_reader_may_not_import(client, certificates):
     make_user("kepala", "certification_head")
     login(client, "kepala")
     assert client.get(URL).status_code == 403
+
+
+def test_a_large_file_is_checked_by_the_worker_and_previewed_from_its_report(
+    app, staff, certificates
+):
+    app.config["IMPORT_INLINE_BYTES"] = 100
+    html = worked(staff, upload(staff, xlsx(GOOD)))
+    assert "2 rows: 2 certificates to change, 0 rows with errors" in html
+    assert "REG-0002" in html and 'id="commit-form"' in html
+    assert "BNSP numbers recorded on 2 certificates." in commit(staff, html)
+    db.session.expire_all()
+    assert _numbers()[:2] == [("REG-0001", "BL-0001"), ("REG-0002", "BL-0002")]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.rules import bnsp
-from tests.conftest import login, make_user
+from tests.conftest import login, make_user, worked
 from tests.exchange_data import add_codes, add_schedule, applicant, decided_case
 
 
@@ -56,6 +57,24 @@ def test_a_clean_sheet_lists_each_decided_candidate_with_bnsp_columns(staff, sch
     assert first["tanggal_uji"] == "02-03-2026"
     assert first["nomor_registrasi_asesor"] == "MET.000.001668 2012"
     assert [r[-1] for r in rows[1:]] == ["K", "BK", "K"]
+
+
+def test_a_sheet_of_more_rows_than_inline_is_written_by_a_job(app, staff, schedule):
+    from portal.models import Job
+
+    url = f"/admin/exchange/bnsp-sheet/download/?schedule_id={schedule.id}"
+    inline = _sheet(staff.get(url))
+    app.config["INLINE_MAX_ROWS"] = 2
+    confirm = staff.get(url).get_data(as_text=True)
+    assert 'id="start-job"' in confirm  # a job costs work: started by a POST only
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm).group(1)
+    page = worked(staff, staff.post(url, data={"csrf_token": token}))
+    assert 'id="job-download"' in page
+    job = db.session.scalars(db.select(Job)).one()
+    assert (job.kind, job.done, job.total) == ("bnsp_sheet", 3, 3)
+    download = staff.get(f"/admin/jobs/{job.id}/download")
+    assert "filename=bnsp-JDW-2026-01.xlsx" in download.headers["Content-Disposition"]
+    assert _sheet(download) == inline
 
 
 def test_gaps_are_listed_with_links_and_block_the_download(staff, schedule, catalogue):

@@ -10,10 +10,11 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Applicant, Case, Certificate
-from tests.conftest import login, make_user
+from portal.models import Applicant, Case, Certificate, Job
+from tests.conftest import login, make_user, worked
 
 # Text a spreadsheet would run as a formula (or that hides one behind a control character).
 HOSTILE = (
@@ -189,3 +190,27 @@ def test_the_list_offers_the_export_to_those_who_may(app, catalogue):
     login(assessor, "asesor")
     assert "/admin/case/export/csv/" in staff.get("/admin/case/").get_data(as_text=True)
     assert "/admin/case/export/" not in assessor.get("/admin/case/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_of_more_rows_than_inline_is_a_job_with_the_same_rows(
+    app, secretariat, cases, kind
+):
+    url = f"/admin/case/export/{kind}/?flt0_0=submitted&delimiter=,"
+    inline = secretariat.get(url)
+    app.config["INLINE_MAX_ROWS"] = 3
+    confirm = secretariat.get(url).get_data(as_text=True)
+    assert 'id="start-job"' in confirm and not db.session.scalars(select(Job)).all()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm).group(1)
+    page = worked(secretariat, secretariat.post(url, data={"csrf_token": token}))
+    assert "100%" in page and 'id="job-download"' in page
+    job = db.session.scalars(select(Job)).one()
+    assert (job.kind, job.status, job.done, job.total) == ("export", "done", 7, 7)
+    download = secretariat.get(f"/admin/jobs/{job.id}/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith(f".{kind}")
+    if kind == "csv":
+        assert download.mimetype == "text/csv"
+        assert _csv_rows(download, ",") == _csv_rows(inline, ",")
+    else:
+        assert _xlsx_rows(download) == _xlsx_rows(inline)

@@ -108,3 +108,20 @@ def test_a_failed_job_says_why_in_indonesian(app: Flask, client, tmp_path):
     page = client.get(f"/admin/jobs/{job.id}/").get_data(as_text=True)
     assert "Gagal" in page and "Pekerjaan berhenti karena kesalahan" in page
     assert client.get(f"/admin/jobs/{job.id}/download").status_code == 404
+
+
+def test_a_jobs_inputs_keep_their_dates_and_times_through_json():
+    import json
+    from datetime import date, datetime, time
+
+    from portal.jobs import jsonable, restored
+
+    inputs = {
+        "assessment_date": date(2026, 3, 2),
+        "assessment_time": time(9, 30),
+        "at": datetime(2026, 3, 2, 9, 30),
+        "units": {7: {"methods": ["observasi"], "note": "x"}},
+        "agreement_confirmed": True,
+    }
+    back = restored(json.loads(json.dumps(jsonable(inputs))))
+    assert back == {**inputs, "units": {"7": inputs["units"][7]}}  # resolve_inputs reads int(k)

@@ -89,6 +89,7 @@ PLAIN = {
     "exchange.intake": ("exchange", WRITE),
     "exchange.intake_template": ("exchange", WRITE),
     "exchange.intake_commit": ("exchange", WRITE),
+    "exchange.report": ("exchange", WRITE),
 }
 # Flask-Admin's endpoints of a model view, and ours; those taking a bulk action's name.
 ACTION_ENDPOINTS = ("action_view", "act_view", "change_view")
@@ -105,6 +106,7 @@ ADMIN_ENDPOINTS = {
     "recertify_view",
     "new_application_view",
     "addendum_view",
+    "action_report",
 }
 STATIC_FILES = {"static": "css/portal.css", "admin.static": "admin/js/helpers.js"}
 PERIOD = {"from": "2000-01-01", "to": "2100-12-31"}
@@ -161,6 +163,7 @@ def admin_allows(view: BaseModelView, name: str, role: Role, action: str | None)
         "recertify_view": read and role in certs.RECERTIFICATION_ROLES,
         "new_application_view": read and role in workflow.NEW_APPLICATION_ROLES,
         "addendum_view": read and role in ADDENDUM_ROLES,
+        "action_report": read,  # the report of one's own action job (another's is not found)
     }[name]
 
 

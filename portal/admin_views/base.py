@@ -264,7 +264,7 @@ class SecureModelView(ModelView):
         ]
         return pk.in_(ids_matching(pk, *conditions)) if conditions else false()
 
-    @expose("/export/<export_type>/")
+    @expose("/export/<export_type>/", methods=("GET", "POST"))
     def export(self, export_type: str) -> Any:
         """Every row the list shows with its filters, search and order, streamed (export.py)."""
         if export_type not in self.export_types:
@@ -280,7 +280,13 @@ class SecureModelView(ModelView):
             execute=False,
             page_size=False,
         )
-        return export.response(self, query, export_type)
+        if not export.needs_job(self, query):
+            return export.response(self, query, export_type)
+        if request.method == "GET":  # many rows: a job, started by a POST (it costs work)
+            back = url_for(".index_view", **request.args)
+            return self.render("admin/job_confirm.html", title=self.name, back=back)
+        job = export.start_job(self, query, export_type)
+        return redirect(url_for("jobs.show", job_id=job.id))
 
     def _get_filter_groups(self) -> Any:
         """Re-read filter options per list (LookupFilter options need the database)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -24,7 +26,7 @@ from sqlalchemy import func, inspect, select
 from wtforms.fields import TextAreaField
 from wtforms.validators import ValidationError
 
-from .. import casework, clock
+from .. import casework, clock, jobs
 from ..casework import audit
 from ..casework.verdicts import judge_attachments
 from ..extensions import db
@@ -35,6 +37,7 @@ from ..models import (
     Assessor,
     Case,
     CaseUnit,
+    Job,
     Schedule,
     Scheme,
     Tuk,
@@ -262,6 +265,9 @@ class CaseView(FastListMixin, SecureModelView):
         submitted = request.method == "POST" and request.form.get("apply") == "1"
         refusal = None
         if submitted and form.validate():
+            if all_matching and len(ids) > current_app.config["INLINE_MAX_ROWS"]:
+                inputs = case_actions.inputs_from(form, action, units)
+                return self._start_job(action, ids, inputs)
             try:
                 outcome = self._apply(action, ids, form, page, units)
             except Refusal as refused:
@@ -287,6 +293,7 @@ class CaseView(FastListMixin, SecureModelView):
             blocked=translate(blocked) if blocked else None,
             ids=[] if all_matching else ids,
             count=len(ids),
+            inline_max=current_app.config["INLINE_MAX_ROWS"],
             shown=cases,
             single=single,
             unit_fields=case_actions.unit_fields(form),
@@ -319,6 +326,36 @@ class CaseView(FastListMixin, SecureModelView):
                 )
         inputs = case_actions.inputs_from(form, action, units)
         return casework.apply(db.session, action, ids, current_user, inputs, current_app.config)
+
+    def _start_job(self, action: Action, ids: list[int], inputs: dict[str, Any]) -> Any:
+        """Many cases: the action runs on the worker, followed on the job's page."""
+        title = gettext(
+            "%(action)s: %(num)s cases", action=gettext(workflow.label(action)), num=len(ids)
+        )
+        params = {"action": action.value, "ids": ids, "inputs": jobs.jsonable(inputs)}
+        job = jobs.start(db.session, current_user.id, "case_action", title, params)
+        return redirect(url_for("jobs.show", job_id=job.id))
+
+    @expose("/job/<int:job_id>/")
+    def action_report(self, job_id: int) -> Any:
+        """The report of an action run as a job: how many were done, each skipped with why."""
+        job = db.session.get(Job, job_id)
+        if job is None or job.user_id != current_user.id or job.kind != "case_action":
+            abort(404)
+        if job.status != "done" or not job.result_path:
+            return redirect(url_for("jobs.show", job_id=job.id))
+        report = json.loads(Path(job.result_path).read_text(encoding="utf-8"))
+        skipped = [
+            (cid, reg, translate(Refusal(msgid, **jobs.restored(params))))
+            for cid, reg, msgid, params in report["skipped"]
+        ]
+        return self.render(
+            "admin/case_action_report.html",
+            action_label=gettext(workflow.label(Action(report["action"]))),
+            done=report["done"],
+            skipped=skipped,
+            return_url=url_for(".index_view"),
+        )
 
     def _return_url(self, ids: list[int]) -> str:
         """Cancel goes back where the action started: the case page for one case, else the list."""

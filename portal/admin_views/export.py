@@ -29,17 +29,22 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import islice
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from flask import Response, current_app, request, stream_with_context
-from flask_babel import gettext
+from flask_babel import force_locale, get_locale, gettext
+from flask_login import current_user
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy.orm import Query, aliased
+from sqlalchemy.orm import Query, Session, aliased
 from werkzeug.utils import secure_filename
 
+from .. import jobs
 from ..config import CSV_DELIMITERS
+from ..extensions import db
+from ..models import Job
 from ..security import neutralise_cell
 
 BATCH_ROWS = 2_000  # rows read per round trip and written per chunk
@@ -70,13 +75,90 @@ def response(view: Any, query: Query, export_type: str) -> Response:
 
 
 def table_body(
-    export_type: str, headers: list[str], cells: Iterator[list[Any]], title: str
+    export_type: str,
+    headers: list[str],
+    cells: Iterator[list[Any]],
+    title: str,
+    delimiter: str | None = None,
 ) -> Iterator[bytes]:
-    """A table as CSV (the separator asked for in the request, else the configured one) or as
-    an XLSX workbook with a sheet named after `title`, in chunks to stream."""
+    """A table as CSV (the separator given, else the one asked for in the request, else the
+    configured one) or as an XLSX workbook with a sheet named after `title`, in chunks."""
     if export_type == "csv":
-        return _csv(headers, cells, csv_delimiter(request.args.get("delimiter")))
+        return _csv(headers, cells, delimiter or csv_delimiter(request.args.get("delimiter")))
     return _xlsx(headers, cells, sheet_name(title))
+
+
+# --- many rows: the export as a job ----------------------------------------------------------
+
+
+def needs_job(view: Any, query: Query) -> bool:
+    """True when the list matches more than INLINE_MAX_ROWS rows: the export is a job."""
+    limit = current_app.config["INLINE_MAX_ROWS"]
+    ids = query.with_entities(view.get_pk_value_column()).order_by(None).limit(limit + 1)
+    return len(ids.all()) > limit
+
+
+def start_job(view: Any, query: Query, export_type: str) -> Job:
+    """The export as a job. The ids are taken here, in the list's order and the person's
+    scope; the worker reads the rows by id, in batches, as the person would have seen them
+    (their language, their labels)."""
+    ids = [row[0] for row in query.with_entities(view.get_pk_value_column())]
+    return jobs.start(
+        db.session,
+        current_user.id,
+        "export",
+        gettext("Export: %(name)s (%(count)s rows)", name=str(view.name), count=len(ids)),
+        {
+            "endpoint": view.endpoint,
+            "ids": ids,
+            "type": export_type,
+            "delimiter": csv_delimiter(request.args.get("delimiter")),
+            "filename": secure_filename(view.get_export_name(export_type)),
+            "locale": str(get_locale()),
+        },
+    )
+
+
+def write_job(session: Session, job: Job, progress: Callable[[int, int], None], out: Path) -> str:
+    """The worker's side of `start_job`: the rows by id, BATCH_ROWS at a time, into the file."""
+    params = job.params
+    admin = current_app.extensions["portal_admin"]
+    view = next(v for v in admin._views if v.endpoint == params["endpoint"])
+    ids: list[int] = params["ids"]
+    with force_locale(params["locale"]):
+        headers, names, formatters = _columns(view)
+        zone = ZoneInfo(current_app.config["LSP_TIMEZONE"])
+        rows = _rows_by_id(session, view, names, ids, progress)
+        cells = _cells(rows, formatters, zone)
+        body = table_body(params["type"], headers, cells, str(view.name), params["delimiter"])
+        save(body, out)
+    progress(len(ids), len(ids))
+    return params["filename"]
+
+
+def save(body: Iterator[bytes], out: Path) -> None:
+    """A table's chunks written to a job's result file."""
+    with out.open("wb") as file:
+        for chunk in body:
+            file.write(chunk)
+
+
+def _rows_by_id(
+    session: Session,
+    view: Any,
+    names: list[str],
+    ids: list[int],
+    progress: Callable[[int, int], None],
+) -> Iterator[Any]:
+    """The exported columns of these rows, in the order of `ids`, one batch per query."""
+    pk = view.get_pk_value_column()
+    for start in range(0, len(ids), BATCH_ROWS):
+        batch = ids[start : start + BATCH_ROWS]
+        query = _joined(view.model, session.query(view.model).filter(pk.in_(batch)), names)
+        found = {row[-1]: row[:-1] for row in query.add_columns(pk)}
+        yield from (found[i] for i in batch if i in found)
+        if start + len(batch) < len(ids):  # the last counts once the file is complete
+            progress(start + len(batch), len(ids))
 
 
 def csv_delimiter(asked: str | None) -> str:

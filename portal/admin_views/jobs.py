@@ -26,6 +26,12 @@ from ..rules.access import can_read
 from .base import deny_access
 
 MY_JOBS_SHOWN = 50
+# Jobs whose result is a report read on a page of its own (not a file to download).
+REPORT_PAGES = {
+    "import_check": "exchange.report",
+    "import_commit": "exchange.report",
+    "case_action": "case.action_report",
+}
 
 
 class JobsView(BaseView):
@@ -45,23 +51,25 @@ class JobsView(BaseView):
             .order_by(Job.id.desc())
             .limit(MY_JOBS_SHOWN)
         ).all()
-        return self.render("admin/jobs.html", jobs=rows, progress=progress)
+        return self.render(
+            "admin/jobs.html", jobs=rows, progress=progress, report_pages=REPORT_PAGES
+        )
 
     @expose("/<int:job_id>/")
     def show(self, job_id: int) -> Any:
+        """The job's progress; once done, a job with a report goes on to its report's page."""
         job = self._own(job_id)
+        if job.status == "done" and job.kind in REPORT_PAGES:
+            return redirect(url_for(REPORT_PAGES[job.kind], job_id=job.id))
         return self.render("admin/job.html", job=job, progress=progress(job))
 
     @expose("/<int:job_id>/download")
     def download(self, job_id: int) -> Any:
         job = self._own(job_id)
-        if job.status != "done" or not job.result_path:
+        if job.status != "done" or not job.result_path or job.kind in REPORT_PAGES:
             abort(404)
         return send_file(
-            job.result_path,
-            as_attachment=True,
-            download_name=job.result_name or f"job-{job.id}",
-            mimetype="application/zip",
+            job.result_path, as_attachment=True, download_name=job.result_name or f"job-{job.id}"
         )
 
     @expose("/certificate-zip", methods=("GET", "POST"))

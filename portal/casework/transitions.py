@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,14 +63,18 @@ def apply(
     actor: User | ApplicantAccount,
     inputs: Mapping[str, Any],
     settings: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
-    """Apply one workflow action to many cases, all-or-nothing per case; commits the result."""
+    """Apply one workflow action to many cases, all-or-nothing per case; commits the result.
+    `progress` hears the cases handled after each batch's commit (a job's progress page)."""
     act, conf, who = Action(action), Settings.of(settings), actor_of(actor)
     outcome = Outcome()
     ids = list(dict.fromkeys(int(i) for i in case_ids))
     for start in range(0, len(ids), BATCH_SIZE):
         with writing(session):
             _apply_batch(session, act, ids[start : start + BATCH_SIZE], who, inputs, conf, outcome)
+        if progress is not None:
+            progress(min(start + BATCH_SIZE, len(ids)), len(ids))
     return outcome
 
 

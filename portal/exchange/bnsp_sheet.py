@@ -7,7 +7,7 @@ missing or invalid code with the record to fix it on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,23 @@ def cells(session: Session, condition: ColumnElement[bool] | None = None) -> Ite
     """The sheet's rows as cell lists in BNSP's column order (identifiers stay text)."""
     for row in rows(session, condition):
         yield [row.values[column] for column in bnsp.COLUMNS]
+
+
+def case_ids(session: Session, condition: ColumnElement[bool] | None) -> list[int]:
+    """The ids of the cases the sheet reports, in its order."""
+    return list(session.scalars(select(Case.id).where(decided(condition)).order_by(Case.id)))
+
+
+def cells_by_id(
+    session: Session, ids: list[int], progress: Callable[[int, int], None]
+) -> Iterator[list[Any]]:
+    """The sheet's rows of these cases (ids ascending), one batch per query (a job's sheet);
+    `progress` hears each batch but the last (the file is complete only when written)."""
+    for start in range(0, len(ids), BATCH_ROWS):
+        batch = ids[start : start + BATCH_ROWS]
+        yield from cells(session, Case.id.in_(batch))
+        if start + len(batch) < len(ids):
+            progress(start + len(batch), len(ids))
 
 
 def code_tables(session: Session) -> dict[str, frozenset[str]]:

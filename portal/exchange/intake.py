@@ -9,7 +9,7 @@ accepts it; a NIK already registered for the scheme on the schedule never makes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -159,8 +159,14 @@ class _Catalogue:
     taken: dict[int, int]  # schedule id -> seats taken
 
 
-def preview(session: Session, table: Table, today: date) -> IntakePreview:
-    """Check every row of the file, in a constant number of queries per 500 rows."""
+def preview(
+    session: Session,
+    table: Table,
+    today: date,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> IntakePreview:
+    """Check every row of the file, in a constant number of queries per 500 rows; `progress`
+    hears every 500 rows checked (never the last: the caller says when the work is done)."""
     missing = sorted(REQUIRED - set(table.header))
     if missing:
         raise FileRefused(N_("The file needs the columns %(columns)s."), columns=", ".join(missing))
@@ -168,10 +174,14 @@ def preview(session: Session, table: Table, today: date) -> IntakePreview:
     rows = []
     in_file: set[tuple[str, int, int]] = set()
     taken = dict(catalogue.taken)
+    total = len(table.rows)
+    progress(0, total)
     for number, values in table.rows:
         row = _checked(number, values, table, catalogue, today)
         _place(row, values, catalogue, in_file, taken, today)
         rows.append(row)
+        if len(rows) % CHUNK == 0 and len(rows) < total:
+            progress(len(rows), total)
     return IntakePreview(rows)
 
 

@@ -22,21 +22,23 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, select
 from werkzeug.datastructures import MultiDict
 
+from .. import jobs
 from ..admin_views.base import deny_access
-from ..admin_views.export import MIMETYPES, table_body
+from ..admin_views.export import MIMETYPES, csv_delimiter, table_body
 from ..admin_views.people import APPLICANT_LABELS
 from ..casework import Settings
-from ..casework.imports import import_applications, record_bnsp_numbers
 from ..extensions import db
 from ..i18n import translate
-from ..models import Case, Schedule
+from ..models import Case, Job, Schedule
 from ..rules import bnsp
 from ..rules.access import can_read, can_write
-from ..rules.workflow import Refusal
-from . import bnsp_numbers, bnsp_sheet, intake, pending, reading, template
+from . import bnsp_sheet, import_jobs, pending, reading, template
+from .import_jobs import INTAKE, NUMBERS
 
 SCREEN = "exchange"
 RECENT_SCHEDULES = 50  # offered on the index page; any other by its id or the case list
+UPLOAD = {INTAKE: ".intake", NUMBERS: ".numbers"}
+IMPORT_JOBS = (import_jobs.CHECK, import_jobs.COMMIT)
 
 
 def _roles() -> frozenset[str]:
@@ -83,7 +85,7 @@ class ExchangeView(BaseView):
             args=_args_without("format", "accept"),
         )
 
-    @expose("/bnsp-sheet/download/")
+    @expose("/bnsp-sheet/download/", methods=("GET", "POST"))
     def sheet_download(self) -> Any:
         """The sheet itself, only when the pre-check is clean or its gaps were accepted."""
         kind = request.args.get("format", "xlsx")
@@ -96,6 +98,21 @@ class ExchangeView(BaseView):
         if request.args.get("accept") != "1" and not bnsp_sheet.check(db.session, condition).clean:
             flash(gettext("The sheet has gaps: fix them, or accept them to download."), "error")
             return redirect(url_for(".sheet", **_args_without("format", "accept")))
+        ids = bnsp_sheet.case_ids(db.session, condition)
+        if len(ids) > current_app.config["INLINE_MAX_ROWS"]:  # a job, started by a POST
+            if request.method == "GET":
+                back = url_for(".sheet", **_args_without("format", "accept"))
+                heading = f"{gettext('BNSP reporting sheet')}: {title}"
+                return self.render("admin/job_confirm.html", title=heading, back=back)
+            params = {
+                "ids": ids,
+                "type": kind,
+                "delimiter": csv_delimiter(request.args.get("delimiter")),
+                "filename": f"bnsp-{title}.{kind}",
+            }
+            name = gettext("BNSP sheet: %(name)s (%(count)s rows)", name=title, count=len(ids))
+            job = jobs.start(db.session, current_user.id, "bnsp_sheet", name, params)
+            return redirect(url_for("jobs.show", job_id=job.id))
         rows = bnsp_sheet.cells(db.session, condition)
         body = table_body(kind, list(bnsp.COLUMNS), iter(rows), "BNSP")
         return Response(  # streamed: the rows are read as the file is sent
@@ -104,68 +121,17 @@ class ExchangeView(BaseView):
             headers={"Content-Disposition": f"attachment; filename=bnsp-{title}.{kind}"},
         )
 
-    # --- BNSP numbers back in ------------------------------------------------------------------
+    # --- the imports: upload, preview, commit (on the worker), report ------------------------
 
     @expose("/bnsp-numbers/", methods=("GET", "POST"))
     def numbers(self) -> Any:
         """Upload a sheet of BNSP numbers (POST), then its preview."""
-        self._need_write()
-        if request.method == "GET":
-            return self.render("admin/exchange/numbers_upload.html")
-        token = self._keep_upload("numbers")
-        return self._numbers_preview(token) if token else redirect(url_for(".numbers"))
-
-    @expose("/bnsp-numbers/commit/", methods=("POST",))
-    def numbers_commit(self) -> Any:
-        """Write the previewed numbers: all, and only when no row has an error."""
-        self._need_write()
-        token = request.form.get("token", "")
-        kept = pending.load(token, "numbers")
-        if kept is None:
-            flash(gettext("The upload has expired: upload the file again."), "error")
-            return redirect(url_for(".numbers"))
-        result = self._read_numbers(*kept)
-        if result is None:
-            return redirect(url_for(".numbers"))
-        if result.errors:
-            flash(gettext("Nothing was recorded: the file has rows with errors."), "error")
-            return self._numbers_preview(token)
-        try:
-            done = record_bnsp_numbers(db.session, current_user, result.to_commit(), kept[1])
-        except Refusal as refusal:
-            flash(translate(refusal), "error")
-            return self._numbers_preview(token)
-        pending.discard(token)
-        flash(gettext("BNSP numbers recorded on %(num)d certificates.", num=done), "success")
-        return redirect(url_for(".numbers"))
-
-    def _numbers_preview(self, token: str) -> Any:
-        kept = pending.load(token, "numbers")
-        result = self._read_numbers(*kept) if kept else None
-        if result is None:
-            return redirect(url_for(".numbers"))
-        return self.render(
-            "admin/exchange/numbers_preview.html", preview=result, token=token, filename=kept[1]
-        )
-
-    def _read_numbers(self, data: bytes, filename: str) -> bnsp_numbers.NumberPreview | None:
-        try:
-            table = reading.read(data, filename, current_app.config["IMPORT_MAX_ROWS"])
-            return bnsp_numbers.preview(db.session, table, _today())
-        except reading.FileRefused as refused:
-            flash(translate(refused.message), "error")
-            return None
-
-    # --- applicants and cases in bulk ------------------------------------------------------------
+        return self._upload(NUMBERS, "admin/exchange/numbers_upload.html")
 
     @expose("/intake/", methods=("GET", "POST"))
     def intake(self) -> Any:
         """Upload an intake file (POST), then its preview."""
-        self._need_write()
-        if request.method == "GET":
-            return self.render("admin/exchange/intake_upload.html")
-        token = self._keep_upload("intake")
-        return self._intake_preview(token) if token else redirect(url_for(".intake"))
+        return self._upload(INTAKE, "admin/exchange/intake_upload.html")
 
     @expose("/intake/template.xlsx")
     def intake_template(self) -> Any:
@@ -178,57 +144,111 @@ class ExchangeView(BaseView):
             headers={"Content-Disposition": "attachment; filename=template-asesi.xlsx"},
         )
 
+    @expose("/bnsp-numbers/commit/", methods=("POST",))
+    def numbers_commit(self) -> Any:
+        """Record the previewed numbers on the worker: all, or none when a row has an error."""
+        return self._commit(NUMBERS, {})
+
     @expose("/intake/commit/", methods=("POST",))
     def intake_commit(self) -> Any:
-        """Import the valid rows of the previewed file (or, with `cancel`, nothing)."""
-        self._need_write()
-        token = request.form.get("token", "")
-        kept = pending.load(token, "intake")
-        if kept is None:
-            flash(gettext("The upload has expired: upload the file again."), "error")
-            return redirect(url_for(".intake"))
+        """Import the valid rows of the previewed file on the worker (or, with `cancel`,
+        nothing)."""
         if request.form.get("cancel"):
-            pending.discard(token)
+            self._need_write()
+            pending.discard(request.form.get("token", ""))
             flash(gettext("Nothing was imported."), "info")
             return redirect(url_for(".intake"))
-        checked = self._read_intake(*kept)
-        if checked is None:
-            return redirect(url_for(".intake"))
-        accepted = request.form.getlist("update", type=int)
-        result = import_applications(
-            db.session, current_user, checked.applications(accepted), kept[1], _today()
-        )
-        pending.discard(token)
-        refused = [(row.row, row.name, row.errors) for row in checked.invalid]
-        refused += [(n, _name_of(checked, n), {"": reason}) for n, reason in result.refused]
+        return self._commit(INTAKE, {"updates": request.form.getlist("update", type=int)})
+
+    @expose("/job/<int:job_id>/")
+    def report(self, job_id: int) -> Any:
+        """The report of an import job: the preview of a checked file, or what a commit did."""
+        self._need_write()
+        job = db.session.get(Job, job_id)
+        if job is None or job.user_id != current_user.id or job.kind not in IMPORT_JOBS:
+            abort(404)
+        if job.status != "done":
+            return redirect(url_for("jobs.show", job_id=job.id))
+        if not job.result_path:
+            flash(gettext("The report has been removed: upload the file again."), "warning")
+            return redirect(url_for(".index"))
+        report = import_jobs.load(job.result_path)
+        kind = report["kind"]
+        if "file_refused" in report:
+            flash(translate(report["file_refused"]), "error")
+            return redirect(url_for(UPLOAD[kind]))
+        if job.kind == import_jobs.CHECK:
+            return self._preview(kind, report["preview"], job.params["token"], report["filename"])
+        if kind == NUMBERS:
+            return self.render("admin/exchange/numbers_result.html", report=report)
         return self.render(
             "admin/exchange/intake_result.html",
-            result=result,
-            refused=sorted(refused, key=lambda r: r[0]),
-            filename=kept[1],
+            made=report["made"],
+            updated=report["updated"],
+            refused=report["refused"],
+            filename=report["filename"],
         )
 
-    def _intake_preview(self, token: str) -> Any:
-        kept = pending.load(token, "intake")
-        checked = self._read_intake(*kept) if kept else None
-        if checked is None:
-            return redirect(url_for(".intake"))
+    def _upload(self, kind: str, page: str) -> Any:
+        """The upload form (GET); the upload kept, then previewed here or, when large, checked
+        on the worker (POST)."""
+        self._need_write()
+        if request.method == "GET":
+            return self.render(page)
+        token = self._keep_upload(kind)
+        kept = pending.load(token, kind) if token else None
+        if kept is None:
+            return redirect(url_for(UPLOAD[kind]))
+        data, filename = kept
+        if len(data) > current_app.config["IMPORT_INLINE_BYTES"]:
+            return self._start(import_jobs.CHECK, kind, token, filename, {})
+        check = import_jobs.check_intake if kind == INTAKE else import_jobs.check_numbers
+        try:
+            checked = check(db.session, data, filename, _today(), _no_progress)
+        except reading.FileRefused as refused:
+            flash(translate(refused.message), "error")
+            return redirect(url_for(UPLOAD[kind]))
+        return self._preview(kind, checked, token, filename)
+
+    def _preview(self, kind: str, checked: Any, token: str, filename: str) -> Any:
+        if kind == NUMBERS:
+            return self.render(
+                "admin/exchange/numbers_preview.html",
+                preview=checked,
+                token=token,
+                filename=filename,
+            )
         return self.render(
             "admin/exchange/intake_preview.html",
             preview=checked,
             token=token,
-            filename=kept[1],
+            filename=filename,
             labels=APPLICANT_LABELS,
         )
 
-    def _read_intake(self, data: bytes, filename: str) -> intake.IntakePreview | None:
-        try:
-            max_rows = current_app.config["IMPORT_MAX_ROWS"]
-            table = reading.read(data, filename, max_rows, sheet=template.DATA)
-            return intake.preview(db.session, table, _today())
-        except reading.FileRefused as refused:
-            flash(translate(refused.message), "error")
-            return None
+    def _commit(self, kind: str, extra: dict[str, Any]) -> Any:
+        """Hand the previewed upload to the worker, once: its token leaves this session."""
+        self._need_write()
+        token = request.form.get("token", "")
+        kept = pending.load(token, kind)
+        if kept is None:
+            flash(gettext("The upload has expired: upload the file again."), "error")
+            return redirect(url_for(UPLOAD[kind]))
+        pending.forget(token)
+        return self._start(import_jobs.COMMIT, kind, token, kept[1], extra)
+
+    def _start(
+        self, job_kind: str, kind: str, token: str, filename: str, extra: dict[str, Any]
+    ) -> Any:
+        titles = {import_jobs.CHECK: gettext("Check"), import_jobs.COMMIT: gettext("Import")}
+        job = jobs.start(
+            db.session,
+            current_user.id,
+            job_kind,
+            f"{titles[job_kind]}: {filename}"[:200],
+            {"kind": kind, "token": token, "filename": filename, **extra},
+        )
+        return redirect(url_for("jobs.show", job_id=job.id))
 
     # --- shared ----------------------------------------------------------------------------------
 
@@ -268,8 +288,8 @@ def _today() -> date:
     return Settings.of(current_app.config).today
 
 
-def _name_of(checked: intake.IntakePreview, number: int) -> str:
-    return next((row.name for row in checked.rows if row.row == number), "")
+def _no_progress(done: int, total: int) -> None:
+    """A check in the request has no progress page to tell."""
 
 
 def _case_list_ids() -> Any:

@@ -93,7 +93,9 @@ def sign_missed() -> None:
 
 @huey.periodic_task(crontab(minute="*"), name="sweep")
 def sweep() -> None:
-    """Every minute: deliver what is due, restart abandoned jobs, remove expired results."""
+    """Every minute: deliver what is due, restart abandoned jobs, remove expired results and
+    the import uploads left at their preview."""
+    from ..exchange import pending
     from ..extensions import db
     from ..jobs import remove_expired, stale_jobs
 
@@ -103,6 +105,7 @@ def sweep() -> None:
             for job_id in stale_jobs(db.session):
                 run_job(job_id)
             remove_expired(db.session)
+            pending.sweep()
         finally:
             db.session.remove()
 

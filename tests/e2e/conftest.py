@@ -16,10 +16,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+
+from tests.mail import PROJECT, _free_port, _Handler
 
 from .world import Live, start
 
@@ -94,6 +100,42 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     served.server.shutdown()
     served.server.server_close()
     werkzeug_log.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def worker(live: Live, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Handler]:
+    """The SMTP server and one worker on the live portal's database and broker."""
+    handler, port = _Handler(), _free_port()
+    smtp = Controller(handler, hostname="127.0.0.1", port=port)
+    smtp.start()
+    config = live.app.config
+    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    env = {
+        **os.environ,
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "BROKER_URL": config["BROKER_URL"],
+        "JOB_RESULT_DIR": str(config["JOB_RESULT_DIR"]),
+        "UPLOAD_DIR": str(config["UPLOAD_DIR"]),  # the imports' kept uploads
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "PUBLIC_BASE_URL": live.url,
+        "SECRET_KEY": config["SECRET_KEY"],  # the live server's own random key
+        "PORTAL_DEMO": "0",
+    }
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal", "worker"],
+        cwd=PROJECT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    yield handler
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    smtp.stop()
+    config.update(MAIL_SERVER="")
 
 
 @pytest.fixture(scope="session")

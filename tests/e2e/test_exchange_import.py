@@ -1,9 +1,11 @@
 """An import as staff run it in the browser: the template filled, uploaded, previewed with a
-refused row, committed, and the cases made opened from the result."""
+refused row, committed on the worker (its progress page, then its report), and the cases made
+opened from the result."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -65,7 +67,9 @@ def _filled(live: Live, schedule: str, tmp_path) -> str:
     return str(path)
 
 
-def test_an_import_from_upload_to_preview_to_commit(page: Page, live: Live, tmp_path) -> None:
+def test_an_import_from_upload_to_preview_to_commit(
+    page: Page, live: Live, worker, tmp_path
+) -> None:
     schedule = _schedule(live)
     log_in(page, SECRETARIAT)
     page.goto("/admin/exchange/")
@@ -83,13 +87,16 @@ def test_an_import_from_upload_to_preview_to_commit(page: Page, live: Live, tmp_
     page.set_viewport_size({"width": 1366, "height": 800})
     shot(page, "exchange-intake-preview-1366")
     click_to_load(page, page.locator("#commit-valid"))
+    expect(page).to_have_url(re.compile(r"/admin/(jobs|exchange/job)/\d+/$"))
+    # the job's page reloads itself until the worker is done, then shows the report
     expect(page.locator("#result-summary")).to_contain_text(
         live.text(
             "%(made)s cases made, %(updated)s applicants updated, %(refused)s rows refused.",
             made=2,
             updated=0,
             refused=1,
-        )
+        ),
+        timeout=60_000,
     )
     shot(page, "exchange-intake-result")
     with live.session() as s:

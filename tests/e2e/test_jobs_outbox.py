@@ -4,24 +4,18 @@ worker process and a real SMTP server on loopback serve the session's portal."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import zipfile
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 from sqlalchemy import insert, select
 
 from portal.models import Applicant, Case, CaseUnit, Certificate, Scheme
 from portal.outbox import queue_email
 from portal.transactions import writing
-from tests.mail import PROJECT, _free_port, _Handler
+from tests.mail import _Handler
 
 from .helpers import click_to_load, log_in, shot
 from .world import CERT_HEAD, SECRETARIAT, Live
@@ -31,41 +25,6 @@ pytestmark = pytest.mark.e2e
 ISSUED = date(2020, 2, 2)  # a day only these certificates were issued on
 COUNT = 1000
 BASE = 900_000  # ids far from the seeded rows
-
-
-@pytest.fixture(scope="module")
-def worker(live: Live, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Handler]:
-    """The SMTP server and one worker on the live portal's database and broker."""
-    handler, port = _Handler(), _free_port()
-    smtp = Controller(handler, hostname="127.0.0.1", port=port)
-    smtp.start()
-    config = live.app.config
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    env = {
-        **os.environ,
-        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "BROKER_URL": config["BROKER_URL"],
-        "JOB_RESULT_DIR": str(config["JOB_RESULT_DIR"]),
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(port),
-        "PUBLIC_BASE_URL": live.url,
-        "SECRET_KEY": config["SECRET_KEY"],  # the live server's own random key
-        "PORTAL_DEMO": "0",
-    }
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "portal", "worker"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield handler
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    smtp.stop()
-    config.update(MAIL_SERVER="")
 
 
 def _certificates(live: Live) -> None:
