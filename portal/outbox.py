@@ -8,6 +8,7 @@ or a reminder run twice on one day writes one message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,18 +37,33 @@ def queue_email(
     (Indonesian when the language is not one the portal speaks) with `context`, which must be
     plain JSON (text, numbers, lists, dicts: format dates before passing them).
     """
-    row = {
-        "key": key,
-        "recipient": to.strip(),
-        "template": template,
-        "language": language if language in LANGUAGES else "id",
-        "context": context,
-        "status": "queued",
-        "attempts": 0,
-        "created_at": clock.now(),
-        "next_attempt_at": clock.now(),
-    }
-    session.execute(_insert_ignoring_duplicates(session).values(row))
+    queue_emails(
+        session,
+        [{"to": to, "template": template, "context": context, "language": language, "key": key}],
+    )
+
+
+def queue_emails(session: Session, messages: Sequence[Mapping[str, Any]]) -> None:
+    """Write many messages (each with `queue_email`'s arguments) in one executemany: a bulk
+    action's messages cost one statement, not one per case."""
+    if not messages:
+        return
+    now = clock.now()
+    rows = [
+        {
+            "key": message["key"],
+            "recipient": message["to"].strip(),
+            "template": message["template"],
+            "language": message["language"] if message.get("language") in LANGUAGES else "id",
+            "context": message["context"],
+            "status": "queued",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for message in messages
+    ]
+    session.execute(_insert_ignoring_duplicates(session), rows)
     on_commit(session, "deliver", kick)  # deliver now rather than at the sweep
 
 
@@ -58,4 +74,4 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
     return module.insert(TABLE).on_conflict_do_nothing(index_elements=["key"])
 
 
-__all__ = ["LANGUAGES", "queue_email"]
+__all__ = ["LANGUAGES", "queue_email", "queue_emails"]

@@ -8,7 +8,7 @@ from itertools import count
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal import casework
 from portal.extensions import db
@@ -20,6 +20,7 @@ from portal.models import (
     Certificate,
     DecisionMeeting,
     MeetingAttendee,
+    OutboxMessage,
     SchemeRequirement,
     SurveillanceReport,
     User,
@@ -477,3 +478,61 @@ def test_case_rows_line_up_with_the_facts_they_build():
 
     names = [column.key for column in _FACT_COLUMNS]
     assert names == [f.name for f in fields(CaseFacts)][: len(names)]
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements run since the last `clear()` (BEGIN/COMMIT are not queries)."""
+    found: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT")):
+            found.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    yield found
+    event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_every_step_costs_no_more_queries_for_12_cases_than_for_2(world, statements):
+    """Set-based: the facts, rules, writes, audit events and messages of a batch cost a constant
+    number of statements, however many cases it holds (an executemany counts once)."""
+    world["applicant"].email = "budi@example.com"
+    world["asesor"].email = "siti@example.com"
+    db.session.commit()
+    small, large = new_cases(world, 2), new_cases(world, 12)
+    steps = [
+        ("secretariat", Action.SUBMIT, {}),
+        ("secretariat", Action.VERIFY, {}),
+        (
+            "secretariat",
+            Action.ASSIGN_ASSESSOR,
+            {"assessor_id": world["asesor"].id, "assessment_date": TODAY},
+        ),
+        ("secretariat", Action.RECORD_SELF_ASSESSMENT, {"units": all_units(world, verdict="K")}),
+        (
+            "assessor",
+            Action.PRE_ASSESS,
+            {
+                "units": all_units(world, methods=["observasi"]),
+                "tuk_id": world["tuk"].id,
+                "assessment_date": TODAY,
+                "agreement_confirmed": True,
+            },
+        ),
+        ("assessor", Action.RECOMMEND, {"units": all_units(world, verdict="K")}),
+        ("chair", Action.DECIDE, {"meeting_id": world["meeting"].id}),
+        ("chair", Action.ISSUE, {}),
+    ]
+    for who, action, inputs in steps:
+        counts = []
+        for ids in (small, large):
+            db.session.expire_all()  # no step reads what an earlier one left in the session
+            statements.clear()
+            assert run(world, who, action, ids, **inputs).done == ids, action
+            counts.append(len(statements))
+        # no more for 12 than for 2 (the first issue also creates its number series' counter)
+        assert counts[1] <= counts[0], (action, counts, statements)
+    messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    # five to the applicant (submitted, verified, planned, decided, issued), one to the asesor
+    assert messages == 14 * 6

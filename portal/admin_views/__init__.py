@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..rules.access import can_read
 from ..security import csp_nonce
+from . import kept
 from .account import AccountView
 from .cases import CaseView
 from .catalogue import (
@@ -109,6 +110,7 @@ def init_app(app: Flask) -> None:
     admin.add_view(JobsView(name=_l("My jobs"), endpoint="jobs", url="/admin/jobs"))
     admin.add_view(AccountView(name=_l("My account"), endpoint="account", url="/admin/akun"))
     app.extensions["portal_admin"] = admin
+    app.jinja_env.globals["kept_menu"] = kept.menu
     app.jinja_env.globals["can_read"] = lambda screen: (
         current_user.is_authenticated and can_read(screen, current_user.roles)
     )

@@ -10,7 +10,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.tools import get_query_for_ids
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import admin_type_formatters
 from ..rules.access import SCREENS, can_read, can_write
 from ..rules.vocabulary import Role
-from . import export
+from . import export, kept
 from .listing import contains_match, count_rows, ids_matching, is_number, prefix_match
 from .uniqueness import first_conflict
 
@@ -103,6 +103,7 @@ class SecureModelView(ModelView):
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         kwargs.setdefault("endpoint", self.screen)
+        self._kept: dict = {}  # built once per process and key (kept.py)
         super().__init__(model, db, **kwargs)
 
     # --- who may do what -------------------------------------------------------------------
@@ -227,11 +228,8 @@ class SecureModelView(ModelView):
             return query.all()
         pk = self.get_pk_value_column()
         ids = [row[0] for row in query.with_entities(pk)]
-        rows = (
-            self.get_query()
-            .options(*(joinedload(path) for path in self._auto_joins))
-            .filter(pk.in_(ids))
-        )
+        joins = kept.kept(self._kept, "joins", lambda: [joinedload(p) for p in self._auto_joins])
+        rows = self.get_query().options(*joins).filter(pk.in_(ids))
         position = {row_id: n for n, row_id in enumerate(ids)}
         return sorted(rows, key=lambda row: position[getattr(row, pk.key)])
 
@@ -289,9 +287,18 @@ class SecureModelView(ModelView):
         return redirect(url_for("jobs.show", job_id=job.id))
 
     def _get_filter_groups(self) -> Any:
-        """Re-read filter options per list (LookupFilter options need the database)."""
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()
+        """The filters' labels and options in the user's language, kept for a minute (kept.py):
+        Flask-Admin reads them once, at start (no database then, so no LookupFilter options)."""
+
+        def build() -> Any:
+            self._refresh_filters_cache()
+            return super(SecureModelView, self)._get_filter_groups()
+
+        return kept.kept(self._kept, ("filters", str(get_locale())), build, kept.FILTERS_TTL)
+
+    def get_actions_list(self) -> tuple[list[Any], dict[Any, Any]]:
+        """The bulk actions this user's roles may run, labelled in their language (kept.py)."""
+        return kept.kept(self._kept, ("actions", *kept.user_key()), super().get_actions_list)
 
     # --- unique values: an error beside the field, never an IntegrityError (uniqueness.py) -------
 

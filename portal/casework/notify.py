@@ -28,7 +28,7 @@ from ..models import (
     Unit,
     User,
 )
-from ..outbox import queue_email
+from ..outbox import queue_emails
 from ..rules.workflow import Action
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def after_transition(batch: Batch) -> None:
     ids = list(batch.steps)
     extra = _EXTRAS.get(batch.action, _nothing)(batch.session, ids, batch)
     moment = batch.at.isoformat()
+    messages = []
     for row in _cases(batch.session, ids):
         context = {
             "name": row.applicant_name,
@@ -65,27 +66,30 @@ def after_transition(batch: Batch) -> None:
             **extra.get(row.id, {}),
         }
         if to_applicant and row.applicant_email:
-            queue_email(
-                batch.session,
-                to=row.applicant_email,
-                template=to_applicant,
-                context=context,
-                key=f"{to_applicant}:{row.id}:{moment}",
+            messages.append(
+                {
+                    "to": row.applicant_email,
+                    "template": to_applicant,
+                    "context": context,
+                    "key": f"{to_applicant}:{row.id}:{moment}",
+                }
             )
         if to_assessor and row.assessor_email:
-            queue_email(
-                batch.session,
-                to=row.assessor_email,
-                template=to_assessor,
-                context={
-                    **context,
-                    "name": row.assessor_name,
-                    "applicant": row.applicant_name,
-                    "path": f"/admin/case/details/?id={row.id}",
-                },
-                language=row.assessor_locale or "id",
-                key=f"{to_assessor}:{row.id}:{moment}",
+            messages.append(
+                {
+                    "to": row.assessor_email,
+                    "template": to_assessor,
+                    "context": {
+                        **context,
+                        "name": row.assessor_name,
+                        "applicant": row.applicant_name,
+                        "path": f"/admin/case/details/?id={row.id}",
+                    },
+                    "language": row.assessor_locale or "id",
+                    "key": f"{to_assessor}:{row.id}:{moment}",
+                }
             )
+    queue_emails(batch.session, messages)  # one executemany for the batch
 
 
 def _cases(session: Session, ids: list[int]) -> list[Any]:
