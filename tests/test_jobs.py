@@ -29,11 +29,11 @@ def _job(job_id: int) -> Job:
     return job
 
 
-def _wait(job_id: int, done, timeout: float = 120) -> Job:
+def _wait(job_id: int, done, timeout: float = 120, poll: float = 0.2) -> Job:
     deadline = time.monotonic() + timeout
     while not done(job := _job(job_id)):
         assert time.monotonic() < deadline, f"job {job_id} stuck at {job.status} {job.done}"
-        time.sleep(0.2)
+        time.sleep(poll)
     return job
 
 
@@ -52,11 +52,11 @@ def test_a_zip_job_survives_a_killed_worker_and_completes_once(app: Flask, clien
     login(client, "kepala")
     job_id = _start_zip(client)
 
-    running = _wait(job_id, lambda j: j.status == "running" and j.done >= 10)
+    _wait(job_id, lambda j: j.status == "running" and j.done >= 10, poll=0.05)
+    mailbox.kill_worker()  # kill -9 in the middle of the ZIP, as soon as it is seen running
+    assert _job(job_id).done < COUNT and not list(Path(app.config["JOB_RESULT_DIR"]).glob("*.out"))
     page = client.get(f"/admin/jobs/{job_id}/").get_data(as_text=True)
     assert f"dari {COUNT} selesai" in page and 'http-equiv="refresh"' in page
-    mailbox.kill_worker()  # kill -9 in the middle of the ZIP
-    assert running.done < COUNT and not list(Path(app.config["JOB_RESULT_DIR"]).glob("*.out"))
 
     mailbox.start_worker()  # the sweep at start finds the job's heartbeat stopped
     job = _wait(job_id, lambda j: j.status in ("done", "failed"))
