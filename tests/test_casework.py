@@ -372,9 +372,8 @@ def test_only_the_assigned_assessor_acts(world):
     other = make_user("asesor2", Role.ASSESSOR)
     db.session.execute(Case.__table__.update().values(status="ready_for_assessment"))
     db.session.commit()
-    case = db.session.get(Case, ids[0])
-    assert casework.available_actions(db.session, case, world["assessor"]) == [Action.RECOMMEND]
-    assert casework.available_actions(db.session, case, other) == []
+    assert casework.case_page(db.session, ids[0], world["assessor"]).actions == [Action.RECOMMEND]
+    assert casework.case_page(db.session, ids[0], other) is None  # not their case: not shown
     out = casework.apply(db.session, "recommend", ids, other, {}, SETTINGS)
     assert str(out.skipped[0][2]) == "Only the assessor assigned to this case may do this."
 

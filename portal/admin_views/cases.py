@@ -513,8 +513,7 @@ class CaseView(FastListMixin, SecureModelView):
         chosen = list(form.chosen_units.data or ())
         if is_created:
             with db.session.no_autoflush:
-                model.status = CaseStatus.DRAFT.value
-                model.reg_number = casework.next_reg_number(db.session, clock.lsp_today())
+                casework.open_draft(db.session, model, clock.lsp_today())
         keep = {u.id for u in chosen}
         model.units = [cu for cu in model.units if cu.unit_id in keep] + [
             CaseUnit(unit=u) for u in chosen if u.id not in {cu.unit_id for cu in model.units}

@@ -9,7 +9,7 @@ meeting's record, `audit` writes the trail, `offers` tells a page what its user 
 """
 
 from .action_pages import ActionPage, action_page
-from .applications import next_reg_number, start_new_application_from
+from .applications import open_draft, start_new_application_from
 from .facts import load_facts
 from .lifecycle import (
     change_certificates,
@@ -34,7 +34,7 @@ __all__ = [
     "change_certificates",
     "expire_certificates",
     "load_facts",
-    "next_reg_number",
+    "open_draft",
     "record_surveillance",
     "start_new_application_from",
     "start_recertification",

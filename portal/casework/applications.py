@@ -92,6 +92,12 @@ def new_case(
     return case
 
 
+def open_draft(session: Session, case: Case, today: date) -> None:
+    """A case made on the staff screen starts as a draft with the next registration number."""
+    case.status = CaseStatus.DRAFT.value
+    case.reg_number = next_reg_number(session, today)
+
+
 def next_reg_number(session: Session, today: date) -> str:
     """The next application number, e.g. APL-2026-000123 (one series per year)."""
     (seq,) = reserve(session, f"APL-{today.year}")

@@ -19,7 +19,6 @@ from ..models import (
     Applicant,
     ApplicantAccount,
     Attachment,
-    AuditEvent,
     Case,
     CaseUnit,
     Schedule,
@@ -27,6 +26,7 @@ from ..models import (
 from ..rules.vocabulary import EDITABLE_CASE_STATUSES, N_, PROFILE_FIELDS, CaseStatus, Purpose
 from ..rules.workflow import Action, Refusal
 from ..transactions import writing
+from . import audit
 from .applications import next_reg_number
 from .settings import Settings
 from .transitions import apply_within
@@ -36,14 +36,24 @@ NO_PROFILE = N_("Fill in your personal data (FR.APL.01 part 1) first.")
 NOT_EDITABLE = N_("This application can be changed only while it is a draft or returned.")
 
 
-def _event(account: ApplicantAccount, action: str, case: Case | None, **data: Any) -> AuditEvent:
-    """An audit event of the applicant's own action (the status, if any, unchanged)."""
+def _record(
+    session: Session,
+    account: ApplicantAccount,
+    action: str,
+    case: Case | None,
+    *,
+    started: bool = False,
+    **data: Any,
+) -> None:
+    """The audit event of the applicant's own action (the status unchanged; a case `started`
+    now had none before)."""
     status = case.status if case else None
-    return AuditEvent(
+    audit.write_event(
+        session,
         account_id=account.id,
         action=action,
         case_id=case.id if case else None,
-        from_status=status,
+        from_status=None if started else status,
         to_status=status,
         data=data or None,
     )
@@ -75,7 +85,7 @@ def save_profile(session: Session, account: ApplicantAccount, values: Mapping[st
             session.execute(
                 update(Applicant).where(Applicant.id == acc.applicant_id).values(**fields)
             )
-        session.add(_event(acc, "applicant_profile", None, fields=sorted(fields)))
+        _record(session, acc, "applicant_profile", None, fields=sorted(fields))
     session.refresh(account)
 
 
@@ -133,9 +143,9 @@ def start_for_schedule(
         )
         session.add(case)
         session.flush()
-        event = _event(account, "start_online_application", case, schedule=schedule.code)
-        event.from_status = None
-        session.add(event)
+        _record(
+            session, account, "start_online_application", case, started=True, schedule=schedule.code
+        )
     return case
 
 
@@ -171,15 +181,14 @@ def save_draft(
         case.declaration_signed = signed
         case.declaration_name = declaration_name.strip() if signed else None
         case.declaration_date = today if signed else None
-        session.add(
-            _event(
-                account,
-                "online_draft_saved",
-                case,
-                units=len(chosen),
-                purpose=purpose,
-                declaration=signed,
-            )
+        _record(
+            session,
+            account,
+            "online_draft_saved",
+            case,
+            units=len(chosen),
+            purpose=purpose,
+            declaration=signed,
         )
 
 
@@ -202,15 +211,14 @@ def attach(
         )
         session.add(attachment)
         session.flush()
-        session.add(
-            _event(
-                account,
-                "attachment_upload",
-                case,
-                attachment_id=attachment.id,
-                kind=kind,
-                sha256=attachment.sha256,
-            )
+        _record(
+            session,
+            account,
+            "attachment_upload",
+            case,
+            attachment_id=attachment.id,
+            kind=kind,
+            sha256=attachment.sha256,
         )
     return attachment
 
