@@ -591,6 +591,21 @@ def test_every_msgid_has_an_indonesian_translation(tmp_path, domain):
 # --- the language switch and the browser's preference -------------------------------------------
 
 
+def test_a_case_is_a_permohonan_on_every_screen():
+    """One Indonesian word for a case: the seed's "permohonan (sertifikasi)", as the menu says,
+    never "perkara" (a lawsuit) on some cards and "permohonan" on the rest (decisions.md)."""
+    with (TRANSLATIONS / "id/LC_MESSAGES/messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    other_words = {
+        message.id: message.string
+        for message in catalogue
+        if isinstance(message.id, str)
+        and re.search(r"\bcases?\b", re.sub(r"%\(\w+\)[sd]", "", message.id), re.I)
+        and "permohonan" not in message.string.lower()
+    }
+    assert not other_words, pformat(other_words)
+
+
 def test_language_switch_is_remembered_per_user(app, client):
     make_user("sekretariat", "secretariat")
     login(client, "sekretariat")
