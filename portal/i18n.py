@@ -306,6 +306,13 @@ def _shown(name: str, value: Any) -> Any:
     return value
 
 
+def seeded(text: str | None) -> str:
+    """A text the portal seeds as an English msgid (a basic requirement's description) in the
+    user's language; text staff typed has no catalogue entry and stays as typed. Python's
+    gettext returns plain text (the template escapes it) and formats nothing without params."""
+    return gettext(text) if text else ""  # gettext("") would be the catalogue's header
+
+
 def label(value: str | None, vocabulary: str) -> str:
     """The translated label of a coded value (a status, a purpose, a role …)."""
     if value is None:
@@ -332,5 +339,6 @@ def init_app(app: Flask) -> None:
         localdatetime=format_local_datetime,
         number=format_number,
         translate=translate,  # a rule's Refusal or Message, e.g. why an action is disabled
+        seeded=seeded,
     )
     app.register_blueprint(bp)

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from portal.casework.offers import case_offer
 from portal.extensions import db
 from portal.models import (
     Appeal,
+    Assessor,
     AuditEvent,
     Case,
     CaseUnit,
@@ -21,7 +23,7 @@ from portal.models import (
 )
 from portal.rules.vocabulary import AppealStatus, CaseStatus, Role
 from portal.rules.workflow import APPEAL_QUESTIONS, Action
-from tests import test_casework
+from tests import test_casework, test_waiting
 from tests.conftest import csrf_token, login, make_user
 from tests.test_audit_records import _save_edit
 from tests.test_case_actions import act, status_of
@@ -268,6 +270,47 @@ def test_the_deputy_chair_decides_a_case_whose_trainer_is_the_chair(client, worl
     assert status_of(conflicted) == CaseStatus.COMPETENT
     assert db.session.get(Case, conflicted).decided_by_id == deputy.id
     assert status_of(plain) == CaseStatus.ASSESSED
+
+
+def test_the_deputy_chair_is_given_to_decide_exactly_the_cases_offered(app, client, world):
+    """ "Menunggu Anda" counts and lists for the deputy what the DECIDE row offers them: the
+    cases whose chair is their trainer or their asesor, not every assessed case (#11, #15)."""
+    trained, chair_assessed, plain, other = (_assessed_case(world) for _ in range(4))
+    chair_asesor = Assessor(
+        full_name="Ketua sebagai asesor",
+        met_number="MET-KETUA",
+        licence_valid_until=world["meeting"].held_on + timedelta(days=365),
+        schemes=[world["scheme"]],
+    )
+    world["chair"].assessor = chair_asesor
+    db.session.flush()
+    db.session.execute(
+        update(Case).where(Case.id == trained).values(trainer_user_id=world["chair"].id)
+    )
+    db.session.execute(
+        update(Case).where(Case.id == chair_assessed).values(assessor_id=chair_asesor.id)
+    )
+    db.session.execute(update(Case).where(Case.id == other).values(assessor_id=world["asesor"].id))
+    db.session.commit()
+    deputy = make_user("wakil", Role.DEPUTY_CHAIR.value)
+    assessed = [trained, chair_assessed, plain, other]
+    offered = {
+        case_id
+        for case_id in assessed
+        if (o := case_offer(db.session, case_id, Action.DECIDE, deputy, app.config))
+        and o.refusal is None
+    }
+    assert offered == {trained, chair_assessed}
+    login(client, "wakil")
+    home = client.get("/admin/").get_data(as_text=True)
+    url, count, _late = test_waiting._cards(home)["decide"]
+    assert count == len(offered)
+    numbers = dict(db.session.execute(select(Case.id, Case.reg_number)).all())
+    listing = client.get(url).get_data(as_text=True)
+    for case_id in assessed:
+        expected = case_id in offered
+        assert (numbers[case_id] in home) is expected, case_id
+        assert (numbers[case_id] in listing) is expected, case_id
 
 
 def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world):

@@ -23,6 +23,7 @@ from flask_admin.model.helpers import prettify_name
 from flask_babel import refresh
 from sqlalchemy import select
 
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.i18n import (
     admin_type_formatters,
@@ -30,7 +31,7 @@ from portal.i18n import (
     format_long_date,
     format_number,
 )
-from portal.models import Case, CaseUnit, Schedule, Tuk, User
+from portal.models import Case, CaseUnit, Schedule, SchemeRequirement, Tuk, User
 from portal.rules import vocabulary
 from portal.rules.access import can_write
 from tests.conftest import csrf_token, login, make_user
@@ -213,12 +214,26 @@ def _made_up_patterns() -> list[re.Pattern[str]]:
     indonesian = _indonesian_words()
     names = {prettify_name(a.key) for m in db.Model.registry.mappers for a in m.attrs}
     names = {n for n in names if not set(n.split()) <= indonesian} | {"True", "False"}
-    codes = {m.value for enum in ENGLISH_CODED for m in enum if m.value not in indonesian}
+    lower = {word.lower() for word in indonesian}  # "ijazah" (a code, a file name) is "Ijazah"
+    codes = {m.value for enum in ENGLISH_CODED for m in enum if m.value not in lower}
     return [re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])") for text in sorted(names | codes)]
+
+
+def _portal_msgids() -> list[str]:
+    """The portal's msgids of several words that Indonesian says otherwise: such English on a
+    page is a string that skipped the catalogue, e.g. a seeded requirement shown as stored."""
+    with (TRANSLATIONS / "id/LC_MESSAGES/messages.po").open("rb") as source:
+        return [
+            m.id
+            for m in read_po(source)
+            if isinstance(m.id, str) and len(m.id.split()) >= 3 and "%(" not in m.id
+            if m.string and m.string != m.id
+        ]
 
 
 ADMIN_MSGIDS = _admin_msgid_patterns()
 MADE_UP = _made_up_patterns()
+PORTAL_MSGIDS = _portal_msgids()
 
 
 def english_on(html: str, everything: bool = True) -> list[str]:
@@ -390,6 +405,44 @@ def test_no_english_on_the_applicants_pages_in_indonesian(app, catalogue):
     assert not failed and not english, pformat({"failed": failed, "English": english})
 
 
+def test_no_english_on_the_verify_form_and_page_of_demo_cases(app):
+    """The demo's basic requirements are seeded as msgids: the secretariat reads them (and the
+    alternative a verified case met) in Indonesian; staff-typed descriptions stay as typed."""
+    seed_demo(db.session, 26, app.config["UPLOAD_DIR"])
+    submitted, verified = (
+        db.session.scalar(select(Case.id).where(Case.status == status).limit(1))
+        for status in ("submitted", "verified")
+    )
+    typed = db.session.scalar(
+        select(SchemeRequirement)
+        .join(Case, Case.scheme_id == SchemeRequirement.scheme_id)
+        .where(Case.id == submitted)
+        .order_by(SchemeRequirement.position.desc())
+        .limit(1)
+    )
+    typed.description = "Sarjana arsip dengan minimal 12 bulan pengalaman"
+    db.session.commit()
+    client = app.test_client()
+    assert login(client, "sekretariat", DEMO_PASSWORD).status_code == 302
+    urls = [f"/admin/case/act/verify/?id={submitted}", f"/admin/case/details/?id={verified}"]
+    pages, failed = _walk(client, urls)
+    assert not failed, failed
+    verify, details = (VisibleText.of(pages[url]) for url in urls)
+    assert 'id="verify-requirements"' in pages[urls[0]]
+    assert "D2 atau lebih tinggi di bidang ilmu perpustakaan" in verify
+    assert typed.description in verify
+    assert "Persyaratan dasar" in details
+    english = {
+        url: found
+        for url in urls
+        if (
+            found := english_on(pages[url])
+            + [msgid for msgid in PORTAL_MSGIDS if msgid in VisibleText.of(pages[url])]
+        )
+    }
+    assert not english, pformat(english)
+
+
 def test_the_same_walk_in_english_works_and_is_english(app, admin_client):
     _set_language(admin_client, "en")
     pages, failed = _walk(admin_client, _pages(app))
@@ -536,6 +589,21 @@ def test_every_msgid_has_an_indonesian_translation(tmp_path, domain):
 
 
 # --- the language switch and the browser's preference -------------------------------------------
+
+
+def test_a_case_is_a_permohonan_on_every_screen():
+    """One Indonesian word for a case: the seed's "permohonan (sertifikasi)", as the menu says,
+    never "perkara" (a lawsuit) on some cards and "permohonan" on the rest (decisions.md)."""
+    with (TRANSLATIONS / "id/LC_MESSAGES/messages.po").open("rb") as source:
+        catalogue = read_po(source)
+    other_words = {
+        message.id: message.string
+        for message in catalogue
+        if isinstance(message.id, str)
+        and re.search(r"\bcases?\b", re.sub(r"%\(\w+\)[sd]", "", message.id), re.I)
+        and "permohonan" not in message.string.lower()
+    }
+    assert not other_words, pformat(other_words)
 
 
 def test_language_switch_is_remembered_per_user(app, client):

@@ -29,7 +29,7 @@ def test_each_case_step_reads_roles_and_statuses_from_the_transition_table():
     steps = {s.step: s for s in waiting.STEPS}
     assert steps[Step.VERIFY].statuses == (CaseStatus.SUBMITTED,)
     assert steps[Step.VERIFY].roles == {Role.SECRETARIAT}
-    assert steps[Step.DECIDE].roles == {Role.CHAIR}
+    assert steps[Step.DECIDE].roles == {Role.CHAIR, Role.DEPUTY_CHAIR}  # the deputy: #11
     assert steps[Step.ASSIGN].statuses == (CaseStatus.VERIFIED, CaseStatus.SELF_ASSESSED)
     assert steps[Step.PLAN].roles == {Role.ASSESSOR}
 

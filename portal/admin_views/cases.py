@@ -29,6 +29,7 @@ from wtforms.validators import ValidationError
 from .. import casework, clock, jobs
 from ..casework import audit
 from ..casework.verdicts import judge_attachments
+from ..casework.waiting import case_worklist
 from ..extensions import db
 from ..i18n import translate
 from ..models import (
@@ -452,7 +453,10 @@ class CaseView(FastListMixin, SecureModelView):
         return redirect(url_for(".details_view", id=new.id))
 
     def get_query(self) -> Any:
-        return scope_cases(super().get_query(), current_user)
+        """The cases the user sees; on a home page's worklist, only those its step counts."""
+        query = scope_cases(super().get_query(), current_user)
+        condition = case_worklist(request.args.get("worklist"), frozenset(current_user.roles))
+        return query if condition is None else query.filter(condition)
 
     def search_condition(self, word: str) -> Any:
         """Part of the applicant's name; when the word has a digit also the start of the

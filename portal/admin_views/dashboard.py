@@ -93,7 +93,7 @@ def home_work(
 def worklist_url(admin: Admin, step: WaitingStep) -> str:
     """The list that shows exactly the items a step counts."""
     if step.action is not None:
-        return case_list_url(admin, step.statuses, step.unassigned)
+        return case_list_url(admin, step.statuses, step.unassigned, worklist=step.step.value)
     if step.step in waiting_work.CERTIFICATE_WORKLISTS:
         return url_for("certificate.index_view", worklist=step.step.value)
     arg = _filter_arg(_view(admin, "complaint"), "status", FilterInList)
@@ -103,10 +103,16 @@ def worklist_url(admin: Admin, step: WaitingStep) -> str:
     )
 
 
-def case_list_url(admin: Admin, statuses: tuple[CaseStatus, ...], unassigned: bool | None) -> str:
-    """The case list filtered to these statuses (and with or without an asesor)."""
+def case_list_url(
+    admin: Admin,
+    statuses: tuple[CaseStatus, ...],
+    unassigned: bool | None,
+    worklist: str | None = None,
+) -> str:
+    """The case list filtered to these statuses (and with or without an asesor); a step's
+    `worklist` narrows it further as the step counts (a deputy chair's cases to decide)."""
     view = _view(admin, "case")
-    args: dict[str, str] = {}
+    args: dict[str, str] = {"worklist": worklist} if worklist else {}
     if len(statuses) == 1:
         args[_filter_arg(view, "status", FilterEqual, 0)] = statuses[0].value
     else:

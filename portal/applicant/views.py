@@ -42,7 +42,7 @@ from ..documents.certificate import CertificateSettings, render_certificate
 from ..documents.loading import load_certificates
 from ..documents.pdf import safe_filename
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import seeded, translate
 from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.account_link import masked
@@ -468,7 +468,7 @@ def _requirements(case: Case, attachments: list[Attachment]) -> dict[str, Any]:
     attached = {a.kind for a in attachments}
     rows = [
         {
-            "description": _described(o.alternative),
+            "description": seeded(o.alternative.description),
             "met": o.met,
             "reasons": [translate(reason) for reason in o.reasons],
             "documents": [(kind, kind in attached) for kind in documents_for(o.alternative)],
@@ -476,13 +476,7 @@ def _requirements(case: Case, attachments: list[Attachment]) -> dict[str, Any]:
         for o in evaluation.outcomes
     ]
     met = backed(evaluation, attached)
-    return {"rows": rows, "backed": _described(met) if met else None}
-
-
-def _described(alternative: Alternative) -> str:
-    """An alternative's description in the user's language: the seeded ones are msgids; any
-    other text stays as typed (gettext in Python returns plain text, escaped by the template)."""
-    return gettext(alternative.description)
+    return {"rows": rows, "backed": seeded(met.description) if met else None}
 
 
 @bp.post("/permohonan/<int:case_id>/lampiran")

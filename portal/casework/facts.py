@@ -80,9 +80,10 @@ def load_facts(
 _NO_ATTACHMENTS = AttachmentFacts()
 
 
-def _chair_conflicted() -> Any:
-    """True when the LSP has a chair and every active one is the case's assessor or trainer
-    (correlated with the case row and its assessor's user, so it costs no query of its own)."""
+def chair_conflicted() -> Any:
+    """True when the LSP has a chair and every active one is the case's assessor (the user
+    linked to its asesor) or trainer: the fact `CaseFacts.chair_conflicted`, as a condition
+    correlated with the case row only, so the facts and the worklists read it alike."""
     role, chair = UserRole.__table__.c, USER.alias("chair_user")
     chairs = (
         select(role.user_id)
@@ -90,10 +91,14 @@ def _chair_conflicted() -> Any:
         .where(role.role == Role.CHAIR.value, chair.c.active.is_(True))
     )
     free = chairs.where(
-        or_(USER.c.id.is_(None), role.user_id != USER.c.id),
+        or_(
+            CASE.c.assessor_id.is_(None),
+            chair.c.assessor_id.is_(None),
+            chair.c.assessor_id != CASE.c.assessor_id,
+        ),
         or_(CASE.c.trainer_user_id.is_(None), role.user_id != CASE.c.trainer_user_id),
     )
-    return and_(chairs.exists(), ~free.exists()).label("chair_conflicted")
+    return and_(chairs.exists(), ~free.exists())
 
 
 _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
@@ -113,7 +118,7 @@ _FACT_COLUMNS = (  # the case-row fields of CaseFacts, in its field order
     CERT.c.id.is_not(None).label("has_certificate"),
     CASE.c.assessment_date,
     CASE.c.recommended_on,
-    _chair_conflicted(),
+    chair_conflicted().label("chair_conflicted"),
 )
 
 

@@ -343,11 +343,17 @@ def _not_the_trainer(ctx: Context) -> Refusal | None:
     return None
 
 
+def decides_only_for_a_conflicted_chair(roles: Iterable[str]) -> bool:
+    """True for a deputy chair who is not a chair too: they decide only the cases whose chair
+    is conflicted (its assessor or trainer). The worklists narrow "to decide" by this as well."""
+    held = frozenset(roles)
+    return Role.CHAIR not in held and Role.DEPUTY_CHAIR in held
+
+
 def _deputy_only_for_a_conflicted_chair(ctx: Context) -> Refusal | None:
     """The deputy chair decides in the chair's stead only when the chair is conflicted on the
     case (its assessor or trainer), so no case is stuck and no decision is taken twice over."""
-    roles = ctx.actor.roles
-    if Role.CHAIR not in roles and Role.DEPUTY_CHAIR in roles and not ctx.facts.chair_conflicted:
+    if decides_only_for_a_conflicted_chair(ctx.actor.roles) and not ctx.facts.chair_conflicted:
         return Refusal(
             N_("The deputy chair decides only when the chair is this case's assessor or trainer.")
         )
