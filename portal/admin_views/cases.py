@@ -22,12 +22,12 @@ from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 from wtforms.fields import TextAreaField
 from wtforms.validators import ValidationError
 
 from .. import casework, clock, jobs
-from ..casework import audit
+from ..casework import seats
 from ..casework.verdicts import judge_attachments
 from ..casework.waiting import case_worklist
 from ..extensions import db
@@ -47,12 +47,6 @@ from ..models import (
 )
 from ..rules import workflow
 from ..rules.chosen_units import chosen_units_refusal
-from ..rules.schedules import (
-    SEAT_OVERRIDE,
-    SEATLESS_STATUSES,
-    placement_refusal,
-    seat_refusal,
-)
 from ..rules.vocabulary import (
     CASE_STATUS_LABELS,
     EDITABLE_CASE_STATUSES,
@@ -505,7 +499,12 @@ class CaseView(FastListMixin, SecureModelView):
         moved = is_created or inspect(model).attrs.schedule.history.has_changes()
         super()._on_model_change(form, model, is_created)
         if moved and model.schedule is not None:
-            _take_seat(model, form.seat_override_note.data)
+            try:
+                seats.place(
+                    db.session, model, current_user, form.seat_override_note.data, clock.lsp_today()
+                )
+            except Refusal as refusal:
+                raise ValidationError(translate(refusal)) from None
 
     def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
         """Refuse a change after submission, give a new case its number, keep the chosen units.
@@ -530,42 +529,6 @@ def _typed_date() -> date | None:
         return date.fromisoformat(request.form.get("assessment_date", ""))
     except ValueError:
         return None
-
-
-def _take_seat(case: Case, override_note: str | None) -> None:
-    """Refuse a schedule that is full or closed (rules/schedules.py), unless the certification
-    head overrides it with a note, audited. The schedule's row is locked while counting."""
-    schedule = db.session.scalar(
-        select(Schedule).where(Schedule.id == case.schedule.id).with_for_update()
-    )
-    taken = db.session.scalar(
-        select(func.count()).where(
-            Case.schedule_id == schedule.id,
-            Case.status.not_in(SEATLESS_STATUSES),
-            Case.id != case.id,
-        )
-    )
-    fact = {
-        "quota": schedule.quota,
-        "taken": taken,
-        "deadline": schedule.registration_deadline,
-        "today": clock.lsp_today(),
-    }
-    refusal = placement_refusal(
-        **fact, roles=frozenset(current_user.roles), override_note=override_note
-    )
-    if refusal is not None:
-        raise ValidationError(translate(refusal))
-    overridden = seat_refusal(**fact)
-    if overridden is not None:
-        audit.write_event(
-            db.session,
-            user_id=current_user.id,
-            action=SEAT_OVERRIDE,
-            case_id=case.id,
-            note=override_note.strip(),
-            data={"schedule": schedule.code, "refusal": str(overridden)},
-        )
 
 
 def _scheme_unit_ids(scheme_id: int) -> frozenset[int]:

@@ -8,14 +8,16 @@ locked, in the transaction of the submission.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Case, Schedule
-from ..rules.schedules import SEAT_OVERRIDE, SEATLESS_STATUSES, seat_refusal
+from ..models import AuditEvent, Case, Schedule, User
+from ..rules.schedules import SEAT_OVERRIDE, SEATLESS_STATUSES, placement_refusal, seat_refusal
 from ..rules.vocabulary import CaseStatus
 from ..rules.workflow import Refusal
+from .audit import write_event
 
 
 def seats_taken(session: Session, schedule_ids: Iterable[int]) -> dict[int, int]:
@@ -75,3 +77,38 @@ def claim(session: Session, drafts: Sequence[int], today) -> dict[int, Refusal]:
         else:
             taken[schedule.id] = taken.get(schedule.id, 0) + 1
     return refused
+
+
+def place(session: Session, case: Case, user: User, override_note: str | None, today: date) -> None:
+    """Put a case on its schedule from the staff screen: refused when the schedule is full or
+    closed, unless the certification head overrides it with a note, audited. The schedule's row
+    is locked while counting."""
+    schedule = session.scalar(
+        select(Schedule).where(Schedule.id == case.schedule.id).with_for_update()
+    )
+    taken = session.scalar(
+        select(func.count()).where(
+            Case.schedule_id == schedule.id,
+            Case.status.not_in(SEATLESS_STATUSES),
+            Case.id != case.id,
+        )
+    )
+    fact = {
+        "quota": schedule.quota,
+        "taken": taken,
+        "deadline": schedule.registration_deadline,
+        "today": today,
+    }
+    refusal = placement_refusal(**fact, roles=frozenset(user.roles), override_note=override_note)
+    if refusal is not None:
+        raise refusal
+    overridden = seat_refusal(**fact)
+    if overridden is not None:
+        write_event(
+            session,
+            user_id=user.id,
+            action=SEAT_OVERRIDE,
+            case_id=case.id,
+            note=override_note.strip(),
+            data={"schedule": schedule.code, "refusal": str(overridden)},
+        )
