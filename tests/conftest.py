@@ -44,6 +44,19 @@ def database_url(tmp_path) -> str:
     return url if url.startswith("postgresql") else f"sqlite:///{tmp_path}/test.db"
 
 
+_fresh_schema: list[bool] = []  # once per test run
+
+
+def _fresh_postgres_schema() -> None:
+    """Once per run, an empty schema: a database kept from another checkout has that
+    checkout's tables, and `create_all` adds missing tables but never missing columns."""
+    if not _fresh_schema:
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
+        _fresh_schema.append(True)
+
+
 def _reset_postgres() -> None:
     """Empty every table, keeping the schema (much faster than dropping it per test)."""
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
@@ -80,6 +93,8 @@ def app(tmp_path) -> Iterator[Flask]:
     )
     app.test_client_class = BrowserClient
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _fresh_postgres_schema()
         db.create_all()
         if db.engine.dialect.name == "postgresql":
             _reset_postgres()
