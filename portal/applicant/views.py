@@ -43,7 +43,15 @@ from ..documents.loading import load_certificates
 from ..documents.pdf import safe_filename
 from ..extensions import db
 from ..i18n import translate
-from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
+from ..models import (
+    Appeal,
+    ApplicantAccount,
+    Attachment,
+    BnspCode,
+    Case,
+    Certificate,
+    Schedule,
+)
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.account_link import masked
 from ..rules.applicant_steps import next_step
@@ -423,7 +431,8 @@ def _own(case_id: int) -> Case:
 @bp.route("/permohonan/<int:case_id>", methods=["GET", "POST"])
 @account_required
 def application(case_id: int) -> Any:
-    """One application: the draft form while it may change, else where it stands."""
+    """One application: the draft form while it may change, else where it stands (with its
+    appeals and their outcome: a rejected appeal closes the case, the reason is said here)."""
     account = current_account()
     case = _own(case_id)
     editable = case.status in EDITABLE_CASE_STATUSES
@@ -457,6 +466,9 @@ def application(case_id: int) -> Any:
         requirements=_requirements(case, attachments) if editable else None,
         step=next_step(case.status),
         badge_statuses=BADGE_STATUSES,
+        appeals=db.session.scalars(
+            select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)
+        ).all(),
     )
 
 
