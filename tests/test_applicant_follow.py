@@ -207,9 +207,17 @@ def test_a_bk_applicant_appeals_within_the_window(app, client, submitted):
     assert submitted.status == "appealed"
     appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == submitted.id))
     assert (appeal.process_explained, appeal.discussed_with_assessor) == (True, False)
-    assert "Appeal received" in client.get(f"/asesi/permohonan/{submitted.id}").get_data(
-        as_text=True
-    )
+    page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
+    assert "Appeal received" in page and "Pending" in page
+    assert "Saya tidak diberi kesempatan" in page
+
+    # decided by the head of quality: the applicant reads the outcome and its reason
+    quality = make_user("mutu", "quality_head")
+    inputs = {"outcome": "rejected", "reason": "Portofolio sudah dinilai asesor."}
+    assert apply(db.session, "decide_appeal", [submitted.id], quality, inputs).done
+    page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
+    assert "Closed" in page and "Rejected" in page
+    assert "Portofolio sudah dinilai asesor." in page
 
 
 def test_an_appeal_after_the_window_is_refused(app, client, submitted):
@@ -275,6 +283,9 @@ def test_the_holder_asks_for_re_certification_within_the_horizon(client, submitt
         cert.id,
         True,
     )
+    certificates = client.get("/asesi/").get_data(as_text=True).split("My certificates", 1)[1]
+    assert "recertify-button" not in certificates, "the one under way is shown instead"
+    assert f'href="/asesi/permohonan/{new_id}"' in certificates
     again = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
     assert again.headers["Location"].endswith("localhost/asesi/"), "back where it was asked"
     assert "A re-certification is already under way" in client.get("/asesi/").get_data(as_text=True)

@@ -58,7 +58,12 @@ from ..rules.applicant_steps import next_step
 from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
 from ..rules.requirements import Alternative, Qualifications, backed, documents_for, evaluate
-from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
+from ..rules.vocabulary import (
+    EDITABLE_CASE_STATUSES,
+    FINAL_CASE_STATUSES,
+    CaseStatus,
+    CodeKind,
+)
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter, refusal_flashed
 from ..transactions import begin_write, writing
@@ -327,6 +332,12 @@ def home() -> Any:
         cases=cases,
         step=next_step,
         certificates=certificates,
+        # a re-certification under way, by the certificate it renews: shown instead of the button
+        renewals={
+            c.previous_certificate_id: c
+            for c in cases
+            if c.previous_certificate_id is not None and c.status not in FINAL_CASE_STATUSES
+        },
         today=settings.today,
         horizon=recertification_horizon(settings.today, settings.horizon_months),
     )

@@ -172,6 +172,7 @@ def test_a_holder_reports_surveillance_and_asks_for_recertification(
             live.text("Your re-certification application is started. Complete and submit it.")
         )
         expect(page.locator("#application-status")).to_contain_text(live.text("Not sent yet"))
+        expect(page.locator("#renews")).to_contain_text(number)
         expect(page.locator("#purpose option:checked")).to_have_text(live.text("Sertifikasi ulang"))
         expect(page.locator("#draft-form input[name=units]:checked")).to_have_count(
             len(live.units_of(case_id))
@@ -215,4 +216,6 @@ def test_a_holder_reports_surveillance_and_asks_for_recertification(
         )
         page.goto("/asesi/")
         expect(page.locator(".application-card", has_text=new_reg)).to_be_visible()
+        expect(card.locator(".renewal a")).to_have_text(new_reg)  # instead of asking again
+        expect(card.locator(".recertify-button")).to_have_count(0)
         shot(page, f"applicant-recertification-home-{width}")
