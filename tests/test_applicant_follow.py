@@ -256,6 +256,9 @@ def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, s
     assert "recertify-button" not in home  # expires beyond the horizon
 
     url = f"/asesi/sertifikat/{cert.id}/surveilan"
+    form = client.get(url).get_data(as_text=True)
+    assert 'autocomplete="organization"' in form, "the placement field's hint"
+    assert 'autocomplete="None"' not in form, "no hint where none is given"
     post(client, url, url, placement="Perpustakaan Daerah", duties="Layanan", job_fit="sesuai")
     report = db.session.scalar(select(SurveillanceReport))
     assert (report.certificate_id, report.placement, report.recorded_by_id) == (
