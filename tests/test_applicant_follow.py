@@ -97,6 +97,18 @@ def test_a_returned_application_is_corrected_and_resubmitted(app, client, submit
     assert "Photo" not in changes and "Place of birth" not in changes  # unchanged
 
 
+def test_staff_see_the_applicants_own_steps_named_in_the_case_timeline(app, submitted):
+    make_user("sekretariat", "secretariat")
+    staff = app.test_client()
+    login(staff, "sekretariat")
+    page = staff.get(f"/admin/case/details/?id={submitted.id}").get_data(as_text=True)
+    timeline = page.split('id="case-timeline"', 1)[1].split("</ul>", 1)[0]
+    # staff read Indonesian
+    assert "online_draft_saved" not in timeline and "Permohonan disimpan daring" in timeline
+    assert timeline.count("Rina (Asesi)") == 5  # started, saved, two uploads, submitted
+    assert "sistem" not in timeline
+
+
 def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catalogue):
     url = f"/asesi/permohonan/{submitted.id}/asesmen-mandiri"
     assert client.get(url).status_code == 404  # not before the verification
