@@ -97,6 +97,18 @@ def test_a_returned_application_is_corrected_and_resubmitted(app, client, submit
     assert "Photo" not in changes and "Place of birth" not in changes  # unchanged
 
 
+def test_staff_see_the_applicants_own_steps_named_in_the_case_timeline(app, submitted):
+    make_user("sekretariat", "secretariat")
+    staff = app.test_client()
+    login(staff, "sekretariat")
+    page = staff.get(f"/admin/case/details/?id={submitted.id}").get_data(as_text=True)
+    timeline = page.split('id="case-timeline"', 1)[1].split("</ul>", 1)[0]
+    # staff read Indonesian
+    assert "online_draft_saved" not in timeline and "Permohonan disimpan daring" in timeline
+    assert timeline.count("Rina (Asesi)") == 5  # started, saved, two uploads, submitted
+    assert "sistem" not in timeline
+
+
 def test_the_applicant_fills_in_fr_apl_02_once_verified(client, submitted, catalogue):
     url = f"/asesi/permohonan/{submitted.id}/asesmen-mandiri"
     assert client.get(url).status_code == 404  # not before the verification
@@ -207,9 +219,17 @@ def test_a_bk_applicant_appeals_within_the_window(app, client, submitted):
     assert submitted.status == "appealed"
     appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == submitted.id))
     assert (appeal.process_explained, appeal.discussed_with_assessor) == (True, False)
-    assert "Appeal received" in client.get(f"/asesi/permohonan/{submitted.id}").get_data(
-        as_text=True
-    )
+    page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
+    assert "Appeal received" in page and "Pending" in page
+    assert "Saya tidak diberi kesempatan" in page
+
+    # decided by the head of quality: the applicant reads the outcome and its reason
+    quality = make_user("mutu", "quality_head")
+    inputs = {"outcome": "rejected", "reason": "Portofolio sudah dinilai asesor."}
+    assert apply(db.session, "decide_appeal", [submitted.id], quality, inputs).done
+    page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
+    assert "Closed" in page and "Rejected" in page
+    assert "Portofolio sudah dinilai asesor." in page
 
 
 def test_an_appeal_after_the_window_is_refused(app, client, submitted):
@@ -248,6 +268,9 @@ def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, s
     assert "recertify-button" not in home  # expires beyond the horizon
 
     url = f"/asesi/sertifikat/{cert.id}/surveilan"
+    form = client.get(url).get_data(as_text=True)
+    assert 'autocomplete="organization"' in form, "the placement field's hint"
+    assert 'autocomplete="None"' not in form, "no hint where none is given"
     post(client, url, url, placement="Perpustakaan Daerah", duties="Layanan", job_fit="sesuai")
     report = db.session.scalar(select(SurveillanceReport))
     assert (report.certificate_id, report.placement, report.recorded_by_id) == (
@@ -275,6 +298,9 @@ def test_the_holder_asks_for_re_certification_within_the_horizon(client, submitt
         cert.id,
         True,
     )
+    certificates = client.get("/asesi/").get_data(as_text=True).split("My certificates", 1)[1]
+    assert "recertify-button" not in certificates, "the one under way is shown instead"
+    assert f'href="/asesi/permohonan/{new_id}"' in certificates
     again = post(client, f"/asesi/sertifikat/{cert.id}/sertifikasi-ulang", "/asesi/")
     assert again.headers["Location"].endswith("localhost/asesi/"), "back where it was asked"
     assert "A re-certification is already under way" in client.get("/asesi/").get_data(as_text=True)

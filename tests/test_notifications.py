@@ -66,6 +66,7 @@ def test_the_path_to_a_certificate_tells_the_applicant_and_the_assessor(app, mai
     assert "Kompeten" in decided and "DEMO.LP01.001.01" in decided and "banding" not in decided
     issued = _text(to_budi["Sertifikat Anda 00001/LSP-PUST/KLP/2026 telah terbit"])
     base = app.config["PUBLIC_BASE_URL"]
+    assert f"{base}/asesi/" in decided.split(), "the applicant's own applications, not /jadwal"
     assert f"{base}/verifikasi?nomor=00001/LSP-PUST/KLP/2026" in issued
     assert "2 Maret 2029" in issued  # valid until
 

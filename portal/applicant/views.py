@@ -43,14 +43,27 @@ from ..documents.loading import load_certificates
 from ..documents.pdf import safe_filename
 from ..extensions import db
 from ..i18n import seeded, translate
-from ..models import ApplicantAccount, Attachment, BnspCode, Case, Certificate, Schedule
+from ..models import (
+    Appeal,
+    ApplicantAccount,
+    Attachment,
+    BnspCode,
+    Case,
+    Certificate,
+    Schedule,
+)
 from ..passwords import hash_password, password_problem, verify_password
 from ..rules.account_link import masked
 from ..rules.applicant_steps import next_step
 from ..rules.badges import BADGE_STATUSES
 from ..rules.certificates import recertification_horizon
 from ..rules.requirements import Alternative, Qualifications, backed, documents_for, evaluate
-from ..rules.vocabulary import EDITABLE_CASE_STATUSES, CaseStatus, CodeKind
+from ..rules.vocabulary import (
+    EDITABLE_CASE_STATUSES,
+    FINAL_CASE_STATUSES,
+    CaseStatus,
+    CodeKind,
+)
 from ..rules.workflow import APPEAL_QUESTIONS, Action, Refusal
 from ..security import limiter, refusal_flashed
 from ..transactions import begin_write, writing
@@ -319,6 +332,12 @@ def home() -> Any:
         cases=cases,
         step=next_step,
         certificates=certificates,
+        # a re-certification under way, by the certificate it renews: shown instead of the button
+        renewals={
+            c.previous_certificate_id: c
+            for c in cases
+            if c.previous_certificate_id is not None and c.status not in FINAL_CASE_STATUSES
+        },
         today=settings.today,
         horizon=recertification_horizon(settings.today, settings.horizon_months),
     )
@@ -423,7 +442,8 @@ def _own(case_id: int) -> Case:
 @bp.route("/permohonan/<int:case_id>", methods=["GET", "POST"])
 @account_required
 def application(case_id: int) -> Any:
-    """One application: the draft form while it may change, else where it stands."""
+    """One application: the draft form while it may change, else where it stands (with its
+    appeals and their outcome: a rejected appeal closes the case, the reason is said here)."""
     account = current_account()
     case = _own(case_id)
     editable = case.status in EDITABLE_CASE_STATUSES
@@ -457,6 +477,9 @@ def application(case_id: int) -> Any:
         requirements=_requirements(case, attachments) if editable else None,
         step=next_step(case.status),
         badge_statuses=BADGE_STATUSES,
+        appeals=db.session.scalars(
+            select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)
+        ).all(),
     )
 
 

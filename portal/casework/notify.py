@@ -62,7 +62,7 @@ def after_transition(batch: Batch) -> None:
             "reg_number": row.reg_number,
             "scheme": row.scheme_title,
             "assessor": row.assessor_name,
-            "path": "/",
+            "path": "/asesi/",  # "See your application": the applicant portal (sign in, or link)
             **extra.get(row.id, {}),
         }
         if to_applicant and row.applicant_email:

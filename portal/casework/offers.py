@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import (
+    ApplicantAccount,
     AuditEvent,
     Case,
     CaseUnit,
@@ -63,10 +64,12 @@ def case_offer(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One audit event of a case, with the name of the member of staff who acted (or None)."""
+    """One audit event of a case, with the name of who acted: a member of staff, or the
+    applicant from the applicant portal (`by_applicant`); None for the portal itself."""
 
     event: AuditEvent
     actor: str | None
+    by_applicant: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,15 @@ def case_page(
 
 
 def _timeline(session: Session, case_id: int) -> list[TimelineEntry]:
-    """The case's audit events, oldest first, with the acting user's name."""
+    """The case's audit events, oldest first, with the acting user's or applicant's name."""
     rows = session.execute(
-        select(AuditEvent, User.full_name)
+        select(AuditEvent, User.full_name, ApplicantAccount.full_name)
         .outerjoin(User, User.id == AuditEvent.user_id)
+        .outerjoin(ApplicantAccount, ApplicantAccount.id == AuditEvent.account_id)
         .where(AuditEvent.case_id == case_id)
         .order_by(AuditEvent.id)
     ).all()
-    return [TimelineEntry(event, name) for event, name in rows]
+    return [
+        TimelineEntry(event, staff or applicant, by_applicant=staff is None and bool(applicant))
+        for event, staff, applicant in rows
+    ]

@@ -71,6 +71,20 @@ def menu(page: Page, href: str) -> None:
     expect(page).to_have_url(re.compile(re.escape(href)))
 
 
+def staff_context(page: Page, live: Live):  # noqa: ANN201 (playwright's BrowserContext)
+    """A browser context of its own for the staff, as another person's computer."""
+    return page.context.browser.new_context(base_url=live.url, locale="id-ID")
+
+
+def applicant_sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in to the applicant portal (/asesi/masuk); lands on "My applications"."""
+    page.goto("/asesi/masuk")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#sign-in-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/asesi/$"))
+
+
 # --- Flask-Admin's widgets -------------------------------------------------------------------
 
 

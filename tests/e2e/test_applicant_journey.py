@@ -17,7 +17,17 @@ from portal.extensions import db
 from portal.worker.delivery import deliver_due
 from tests.mail import _free_port, _Handler
 
-from .helpers import apply_action, log_in, log_out, next_step, open_case, shot, small_pdf, small_png
+from .helpers import (
+    apply_action,
+    log_in,
+    log_out,
+    next_step,
+    open_case,
+    shot,
+    small_pdf,
+    small_png,
+    staff_context,
+)
 from .test_certification_flow import (
     judge_every_attachment,
     plan_assessment,
@@ -115,7 +125,7 @@ def test_register_confirm_apply_be_returned_and_resubmit(
     reg_number = page.locator("h1 + p").inner_text().strip()
 
     # the secretariat returns it in the admin
-    staff = _staff(page, live)
+    staff = staff_context(page, live)
     admin = staff.new_page()
     log_in(admin, SECRETARIAT)
     open_case(admin, reg_number)
@@ -139,7 +149,7 @@ def test_register_confirm_apply_be_returned_and_resubmit(
     shot(page, f"applicant-resubmitted-{width}")
 
     # the secretariat sees what changed, judges the documents and verifies
-    staff = _staff(page, live)
+    staff = staff_context(page, live)
     admin = staff.new_page()
     log_in(admin, SECRETARIAT)
     open_case(admin, reg_number)
@@ -186,8 +196,3 @@ def test_register_confirm_apply_be_returned_and_resubmit(
     page.locator("form:has(#nomor) button[type=submit]").click()
     expect(page.locator("main .card.border-success")).to_contain_text(name)
     shot(page, f"applicant-verified-{width}")
-
-
-def _staff(page: Page, live: Live):
-    """A browser context of its own for the staff, as another person's computer."""
-    return page.context.browser.new_context(base_url=live.url, locale="id-ID")

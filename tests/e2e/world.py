@@ -23,11 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import casework, create_app
+from portal import casework, clock, create_app
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.models import (
     Applicant,
+    ApplicantAccount,
     Assessor,
     Attachment,
     Case,
@@ -38,6 +39,7 @@ from portal.models import (
     Tuk,
     User,
 )
+from portal.passwords import hash_password
 from portal.reference import basic_requirements
 from portal.rules.vocabulary import CASE_STATUS_LABELS, CaseStatus
 from portal.rules.workflow import Action
@@ -226,6 +228,45 @@ class Live:
                 },
             ),
         )
+
+    def to_decided(self, case_ids: list[int], asesor: str, bk_units: Sequence[int] = ()) -> None:
+        """As `to_ready_for_assessment`, then recommended (K, or BK for `bk_units`) and decided
+        by the chair in the seeded meeting, following the asesor."""
+        self.to_ready_for_assessment(case_ids, asesor)
+        units = {
+            unit_id: {"verdict": "BK", "note": "Perlu latihan menyusun laporan kerja"}
+            if unit_id in bk_units
+            else {"verdict": "K"}
+            for unit_id, _code in self.units_of(case_ids[0])
+        }
+        self.advance(
+            case_ids,
+            (asesor, Action.RECOMMEND, {"units": units}),
+            (CHAIR, Action.DECIDE, {"meeting_id": self.meeting[0]}),
+        )
+
+    def to_certified(self, case_ids: list[int], asesor: str) -> None:
+        """As `to_decided` with every unit K, then the certificate issued by the chair."""
+        self.to_decided(case_ids, asesor)
+        self.advance(case_ids, (CHAIR, Action.ISSUE, {}))
+
+    def new_account(self, applicant_id: int, email: str) -> None:
+        """A confirmed applicant account (password PASSWORD) holding the record staff made, as
+        after the link code sent to the record's e-mail; the LSP's messages go to `email`."""
+        with self.session() as s:
+            applicant = s.get(Applicant, applicant_id)
+            applicant.email = email
+            s.add(
+                ApplicantAccount(
+                    email=email,
+                    nik=applicant.nik,
+                    full_name=applicant.full_name,
+                    password_hash=hash_password(PASSWORD),
+                    confirmed_at=clock.now(),
+                    applicant_id=applicant.id,
+                )
+            )
+            s.commit()
 
 
 def _attachment(kind: str) -> Attachment:
