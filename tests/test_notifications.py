@@ -4,7 +4,6 @@ messages travel through the real worker to a real SMTP server on loopback."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from email.message import EmailMessage
 
 from pypdf import PdfReader
@@ -121,7 +120,7 @@ def test_the_planned_assessment_carries_the_badge_of_a_case_on_a_schedule(app, m
         tuk=world["tuk"],
         starts_on=TODAY,
         ends_on=TODAY,
-        registration_deadline=TODAY - timedelta(days=7),
+        registration_deadline=TODAY,  # open: submitting takes a seat
         quota=10,
     )
     db.session.commit()
