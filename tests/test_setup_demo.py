@@ -13,7 +13,7 @@ def test_the_demo_logins_name_the_port_make_run_uses(tmp_path):
         "PATH": "/usr/bin:/bin",
         # the printed text is the point, not the database: a file of its own on either run
         "DATABASE_URL": f"sqlite:///{tmp_path}/demo.db",
-        "SECRET_KEY": "test-setup-demo",
+        "SECRET_KEY": "s" * 32,  # a throwaway key for the subprocess
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PORTAL_DEMO": "1",
     }
