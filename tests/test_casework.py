@@ -101,9 +101,9 @@ def statuses(ids: list[int]) -> list[str]:
     return [db.session.get(Case, i).status for i in ids]
 
 
-def to_assessed(world: dict, ids: list[int], verdict: str = "K") -> None:
-    """Take draft cases through submission, verification, planning and assessment."""
-    steps = [
+def steps_to_planned(world: dict, methods: list[str]) -> list[tuple[str, Action, dict]]:
+    """Who does what from a draft to a case ready for assessment: (role, action, inputs)."""
+    return [
         ("secretariat", Action.SUBMIT, {}),
         ("secretariat", Action.VERIFY, {}),
         (
@@ -116,14 +116,18 @@ def to_assessed(world: dict, ids: list[int], verdict: str = "K") -> None:
             "assessor",
             Action.PRE_ASSESS,
             {
-                "units": all_units(world, methods=["observasi", "lisan"]),
+                "units": all_units(world, methods=methods),
                 "tuk_id": world["tuk"].id,
                 "assessment_date": TODAY,
                 "agreement_confirmed": True,
             },
         ),
     ]
-    for who, action, inputs in steps:
+
+
+def to_assessed(world: dict, ids: list[int], verdict: str = "K") -> None:
+    """Take draft cases through submission, verification, planning and assessment."""
+    for who, action, inputs in steps_to_planned(world, ["observasi", "lisan"]):
         assert run(world, who, action, ids, **inputs).done == ids, action
     reassess(world, ids, verdict)
 
@@ -501,24 +505,7 @@ def test_every_step_costs_no_more_queries_for_12_cases_than_for_2(world, stateme
     db.session.commit()
     small, large = new_cases(world, 2), new_cases(world, 12)
     steps = [
-        ("secretariat", Action.SUBMIT, {}),
-        ("secretariat", Action.VERIFY, {}),
-        (
-            "secretariat",
-            Action.ASSIGN_ASSESSOR,
-            {"assessor_id": world["asesor"].id, "assessment_date": TODAY},
-        ),
-        ("secretariat", Action.RECORD_SELF_ASSESSMENT, {"units": all_units(world, verdict="K")}),
-        (
-            "assessor",
-            Action.PRE_ASSESS,
-            {
-                "units": all_units(world, methods=["observasi"]),
-                "tuk_id": world["tuk"].id,
-                "assessment_date": TODAY,
-                "agreement_confirmed": True,
-            },
-        ),
+        *steps_to_planned(world, ["observasi"]),
         ("assessor", Action.RECOMMEND, {"units": all_units(world, verdict="K")}),
         ("chair", Action.DECIDE, {"meeting_id": world["meeting"].id}),
         ("chair", Action.ISSUE, {}),

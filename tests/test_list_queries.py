@@ -59,20 +59,6 @@ def many(app, catalogue):
     return case_ids
 
 
-@pytest.fixture
-def queries(app):
-    """The SQL statements run since the last `clear()`."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", count)
-
-
 def page_queries(client, queries, url: str) -> int:
     """The statements one request of a page runs, after a warm-up request (filter caches)."""
     assert client.get(url).status_code == 200
