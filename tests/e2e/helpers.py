@@ -215,3 +215,13 @@ def small_png(width: int = 30, height: int = 40) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def upload_as_applicant(page: Page, kind: str, filename: str, mime: str, content: bytes) -> None:
+    """Upload one document on the applicant's draft page and see it listed."""
+    page.locator("#upload-form #kind").select_option(kind)
+    page.locator("#upload-form #file").set_input_files(
+        {"name": filename, "mimeType": mime, "buffer": content}
+    )
+    page.locator("#upload-form button[type=submit]").click()
+    expect(page.locator("#attachment-list")).to_contain_text(filename)

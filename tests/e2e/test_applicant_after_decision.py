@@ -32,6 +32,7 @@ from .helpers import (
     small_pdf,
     small_png,
     staff_context,
+    upload_as_applicant,
 )
 from .test_certification_flow import judge_every_attachment
 from .world import QUALITY_HEAD, SECRETARIAT, Live, new_nik, unique
@@ -183,12 +184,7 @@ def test_a_holder_reports_surveillance_and_asks_for_recertification(
             ("photo", "foto-baru.png", "image/png", small_png()),
             ("ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah")),
         ):
-            page.locator("#upload-form #kind").select_option(kind)
-            page.locator("#upload-form #file").set_input_files(
-                {"name": filename, "mimeType": mime, "buffer": content}
-            )
-            page.locator("#upload-form button[type=submit]").click()
-            expect(page.locator("#attachment-list")).to_contain_text(filename)
+            upload_as_applicant(page, kind, filename, mime, content)
         shot(page, f"applicant-recertification-draft-{width}")
         page.locator("#submit-application").click()
         expect(page.locator("#application-status")).to_contain_text(

@@ -27,6 +27,7 @@ from .helpers import (
     small_pdf,
     small_png,
     staff_context,
+    upload_as_applicant,
 )
 from .test_certification_flow import (
     judge_every_attachment,
@@ -113,12 +114,7 @@ def test_register_confirm_apply_be_returned_and_resubmit(
         ("photo", "foto.png", "image/png", small_png()),
         ("ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah")),
     ):
-        page.locator("#upload-form #kind").select_option(kind)
-        page.locator("#upload-form #file").set_input_files(
-            {"name": filename, "mimeType": mime, "buffer": content}
-        )
-        page.locator("#upload-form button[type=submit]").click()
-        expect(page.locator("#attachment-list")).to_contain_text(filename)
+        upload_as_applicant(page, kind, filename, mime, content)
     shot(page, f"applicant-draft-{width}")
     page.locator("#submit-application").click()
     expect(page.locator("#application-status")).to_contain_text("Terkirim")
@@ -139,11 +135,7 @@ def test_register_confirm_apply_be_returned_and_resubmit(
     page.reload()
     expect(page.locator("#application-status")).to_contain_text("Dikembalikan")
     expect(page.locator("#return-reason")).to_contain_text("Ijazah tidak terbaca")
-    page.locator("#upload-form #kind").select_option("ijazah")
-    page.locator("#upload-form #file").set_input_files(
-        {"name": "ijazah-jelas.pdf", "mimeType": "application/pdf", "buffer": small_pdf("Jelas")}
-    )
-    page.locator("#upload-form button[type=submit]").click()
+    upload_as_applicant(page, "ijazah", "ijazah-jelas.pdf", "application/pdf", small_pdf("Jelas"))
     page.locator("#submit-application").click()
     expect(page.locator("#application-status")).to_contain_text("Terkirim")
     shot(page, f"applicant-resubmitted-{width}")
