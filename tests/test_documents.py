@@ -61,6 +61,21 @@ def make_case(catalogue: dict, applicant=None, n: int = 1, **fields) -> Case:
     return case
 
 
+def make_schedule(catalogue: dict, code: str, open_until: date = ISSUED) -> Schedule:
+    """A schedule of the catalogue's scheme and TUK held on ISSUED, added to the session."""
+    schedule = Schedule(
+        code=code,
+        scheme=catalogue["scheme"],
+        tuk=catalogue["tuk"],
+        starts_on=ISSUED,
+        ends_on=ISSUED,
+        registration_deadline=open_until,
+        quota=10,
+    )
+    db.session.add(schedule)
+    return schedule
+
+
 def make_certificate(
     catalogue: dict, n: int = 1, issued_on: date = ISSUED, **fields
 ) -> Certificate:
@@ -362,16 +377,7 @@ def test_an_asesor_prints_only_their_own_cases(app, client, catalogue):
 
 def test_badges_of_a_schedule(app, staff, catalogue):
     """Names, numbers, scheme, TUK and date; the uploaded pas foto where there is one."""
-    schedule = Schedule(
-        code="JDW-07",
-        scheme=catalogue["scheme"],
-        tuk=catalogue["tuk"],
-        starts_on=ISSUED,
-        ends_on=ISSUED,
-        registration_deadline=ISSUED - timedelta(days=7),
-        quota=10,
-    )
-    db.session.add(schedule)
+    schedule = make_schedule(catalogue, "JDW-07", open_until=ISSUED - timedelta(days=7))
     with_photo = make_case(catalogue, n=1, schedule=schedule, status="ready_for_assessment")
     _attach_photo(app, with_photo)
     make_case(catalogue, n=2, schedule=schedule, status="withdrawn")
@@ -393,16 +399,7 @@ def test_badges_of_a_schedule(app, staff, catalogue):
 
 
 def test_the_badge_of_one_case_once_it_is_ready_for_assessment(app, english_staff, catalogue):
-    schedule = Schedule(
-        code="JDW-09",
-        scheme=catalogue["scheme"],
-        tuk=catalogue["tuk"],
-        starts_on=ISSUED,
-        ends_on=ISSUED,
-        registration_deadline=ISSUED,
-        quota=10,
-    )
-    db.session.add(schedule)
+    schedule = make_schedule(catalogue, "JDW-09")
     case = make_case(catalogue, n=1, schedule=schedule, status="verified")
     url = f"/documents/cases/{case.id}/badge.pdf"
 
@@ -430,16 +427,7 @@ def _attach_photo(app, case: Case) -> None:
 
 
 def test_badges_of_an_empty_schedule_are_404(app, staff, catalogue):
-    schedule = Schedule(
-        code="JDW-08",
-        scheme=catalogue["scheme"],
-        tuk=catalogue["tuk"],
-        starts_on=ISSUED,
-        ends_on=ISSUED,
-        registration_deadline=ISSUED,
-        quota=10,
-    )
-    db.session.add(schedule)
+    schedule = make_schedule(catalogue, "JDW-08")
     db.session.commit()
     assert staff.get(f"/documents/schedules/{schedule.id}/badges.pdf").status_code == 404
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from portal.extensions import db
-from portal.models import Appeal, Assessor, Schedule
+from portal.models import Appeal, Assessor
 from portal.rules.vocabulary import Role
 from tests import test_documents
 from tests.conftest import login, make_user
@@ -81,16 +81,9 @@ def test_the_appeal_form_prints_the_answers_and_reason(app, staff, catalogue):
 
 
 def test_the_schedule_prints_assignment_letters_and_the_attendance_list(app, staff, catalogue):
-    schedule = Schedule(
-        code="JDW-09",
-        scheme=catalogue["scheme"],
-        tuk=catalogue["tuk"],
-        starts_on=ISSUED,
-        ends_on=ISSUED,
-        registration_deadline=ISSUED - timedelta(days=7),
-        quota=10,
+    schedule = test_documents.make_schedule(
+        catalogue, "JDW-09", open_until=ISSUED - timedelta(days=7)
     )
-    db.session.add(schedule)
     planned_case(catalogue, n=1, schedule=schedule)
     make_case(catalogue, n=2, schedule=schedule, status="withdrawn")
 
