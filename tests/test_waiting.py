@@ -15,12 +15,9 @@ from portal.models import Assessor, Complaint
 from portal.rules import waiting
 from portal.rules.vocabulary import CaseStatus, Role
 from portal.rules.waiting import Step
-from tests import test_list_queries
 from tests.conftest import login, make_user
 from tests.test_case_actions import make_case
 from tests.test_list_queries import page_queries
-
-queries = test_list_queries.queries  # the fixture counting SQL statements
 
 # --- the rules ---------------------------------------------------------------------------------
 
