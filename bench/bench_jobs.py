@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from bench.bench_pdf import TreeMemory, _rss_kb, _tree, make_certificates
+from bench.bench_pdf import TreeMemory, make_certificates
 from portal import create_app
 from portal.extensions import db
 from portal.models import Job, User
@@ -45,19 +45,6 @@ class Counter:
         with self.lock:
             self.count += 1
         return "250 OK"
-
-
-class WorkerMemory(TreeMemory):
-    """Peak resident memory of another process and its descendants."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__()
-        self.pid = pid
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, _tree(self.pid))))
-            self._done.wait(self.interval)
 
 
 def _port() -> int:
@@ -103,7 +90,7 @@ def main() -> None:
         )
         try:
             time.sleep(3)  # the worker's start-up, not part of either figure
-            memory = WorkerMemory(worker.pid)
+            memory = TreeMemory(root=worker.pid)
             memory.start()
             from portal import jobs
 

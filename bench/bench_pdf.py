@@ -151,22 +151,23 @@ def median_render_ms(certificate_id: int, settings: CertificateSettings, renders
 
 
 class TreeMemory(threading.Thread):
-    """Samples the summed resident memory of this process and all its descendants (/proc).
+    """Samples the summed resident memory of a process (this one unless `root`) and all its
+    descendants (/proc).
 
     Not getrusage: a child's ru_maxrss includes the parent's image it was forked from before it
     exec'd the spawned interpreter, and the parent's includes a transient 64 MB argon2 hash made
     at import; neither is memory the ZIP needs.
     """
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, root: int | None = None) -> None:
         super().__init__(daemon=True)
-        self.interval = interval
+        self.interval, self.root = interval, root or os.getpid()
         self.peak_kb = 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, _tree(os.getpid()))))
+            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, _tree(self.root))))
             self._done.wait(self.interval)
 
     def stop(self) -> int:

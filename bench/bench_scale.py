@@ -10,8 +10,9 @@ free loopback port, and measured as demo users over HTTP:
 - bulk actions on 1,000 selected cases (verify, decide, issue), through the service and through
   the action form's POST, and an action on every case matching a filter (withdraw of the
   draft, submitted and returned cases: about 11,000 at 100,000 cases);
-- CSV and XLSX exports of the whole case list: time to the last byte and the serving worker's
-  peak resident memory (sampled from /proc).
+- CSV and XLSX exports of the whole case list, as jobs on the portal's worker (started beside
+  gunicorn, as `make run` does): time from the confirmation's POST to the file's last byte, and
+  the worker's peak resident memory, its render processes included (sampled from /proc).
 
 Each bulk run is undone after it is timed (the rows it changed are restored from a snapshot),
 so every run meets the same data. Requests go to 127.0.0.1 only, in bounded loops. The
@@ -28,18 +29,20 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_pdf import TreeMemory, _rss_kb, _tree  # the worker's memory, render processes included
 
 PROJECT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -99,6 +102,26 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[Serve
         process.wait(timeout=30)
 
 
+@contextmanager
+def job_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The portal's job worker (as `make run` starts it beside the server), killed afterwards."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "portal", "worker"],
+            env=env,
+            cwd=PROJECT,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        time.sleep(3)  # its start-up, not part of any figure
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
 @dataclass
 class Server:
     """A running gunicorn: its master process and port."""
@@ -137,6 +160,7 @@ class Browser:
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    location: str = ""  # where the last response redirected to
 
     def request(
         self, method: str, path: str, form: list[tuple[str, str]] | None = None, sink: bool = False
@@ -155,6 +179,7 @@ class Browser:
             size += len(chunk)
             if not sink:
                 kept.append(chunk)
+        self.location = response.getheader("Location", "")
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
@@ -219,6 +244,8 @@ class Target:
             "SECRET_KEY": SECRET,
             "DATABASE_URL": self.url,
             "UPLOAD_DIR": str(self.upload_dir),
+            "BROKER_URL": f"sqlite:///{self.upload_dir.parent / f'broker-{self.kind}.db'}",
+            "JOB_RESULT_DIR": str(self.upload_dir.parent / f"jobs-{self.kind}"),
         }
 
 
@@ -544,9 +571,11 @@ def run_http(app, browser: Browser, case: BulkCase, runs: int) -> tuple[list[flo
             db.session.commit()
             start = time.perf_counter()
             status, _body, _size = browser.request("POST", path, form)
-            times.append((time.perf_counter() - start) * 1000)
             if status not in (200, 302):
                 raise RuntimeError(f"POST {path}: {status}")
+            if (job_id := job_started(browser)) is not None:  # "all matching": the worker's
+                wait_for_job(app, job_id)
+            times.append((time.perf_counter() - start) * 1000)
             done = db.session.scalar(
                 select(func.count()).where(AuditEvent.id > before, AuditEvent.action == case.action)
             )
@@ -558,48 +587,51 @@ def run_http(app, browser: Browser, case: BulkCase, runs: int) -> tuple[list[flo
 # --- exports -------------------------------------------------------------------------------------
 
 
-class PeakMemory(threading.Thread):
-    """The highest resident memory of any of the given processes, sampled every 10 ms."""
-
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids, self.peak_kb, self._done = pids, 0, threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak_kb = max([self.peak_kb, *map(_rss_kb, self.pids)])
-            self._done.wait(0.01)
-
-    def stop(self) -> float:
-        self._done.set()
-        self.join()
-        return self.peak_kb / 1024
+def job_started(browser: Browser) -> int | None:
+    """The job a POST started (it redirects to the job's page), or None."""
+    match = re.search(r"/admin/jobs/(\d+)/", browser.location)
+    return int(match.group(1)) if match else None
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def wait_for_job(app, job_id: int) -> str:  # noqa: ANN001
+    """Poll the job's row until the worker has finished it; its final status."""
+    from portal.extensions import db
+    from portal.models import Job
+
+    with app.app_context():
+        while (status := db.session.get(Job, job_id).status) not in ("done", "failed"):
+            db.session.rollback()
+            time.sleep(0.05)
+        db.session.remove()
+    return status
 
 
 def run_export(
-    server: Server, browser: Browser, export_type: str
+    app,
+    worker: subprocess.Popen,
+    browser: Browser,
+    export_type: str,  # noqa: ANN001
 ) -> tuple[float, float, float, float]:
-    """(seconds to the last byte, MB, workers' RSS before in MB, peak RSS during in MB)."""
-    workers = server.workers()
-    before = max(map(_rss_kb, workers)) / 1024
-    memory = PeakMemory(workers)
+    """The whole case list exported as a person does it: the confirmation's POST starts a job,
+    the worker writes the file, the person downloads it. (Seconds from the POST to the file's
+    last byte, MB, the worker's RSS before and its peak during, in MB, render processes included.)"""
+    path = f"/admin/case/export/{export_type}/"
+    token = browser.token(path)  # the confirmation page: above INLINE_MAX_ROWS it is a job
+    before = sum(map(_rss_kb, _tree(worker.pid))) / 1024
+    memory = TreeMemory(root=worker.pid)
     memory.start()
     start = time.perf_counter()
-    status, _body, size = browser.request("GET", f"/admin/case/export/{export_type}/", sink=True)
+    status, _body, _size = browser.request("POST", path, [("csrf_token", token)])
+    job_id = job_started(browser)
+    if status != 302 or job_id is None:
+        raise RuntimeError(f"export {export_type}: {status}, no job started")
+    if (state := wait_for_job(app, job_id)) != "done":
+        raise RuntimeError(f"export {export_type}: job {job_id} {state}")
+    status, _body, size = browser.request("GET", f"/admin/jobs/{job_id}/download", sink=True)
     seconds = time.perf_counter() - start
-    peak = memory.stop()
+    peak = memory.stop() / 1024
     if status != 200:
-        raise RuntimeError(f"export {export_type}: {status}")
+        raise RuntimeError(f"export {export_type} download: {status}")
     return seconds, size / 1024 / 1024, before, peak
 
 
@@ -616,7 +648,7 @@ def measure(target: Target, args: argparse.Namespace, log: Path) -> None:
     app = in_process_app(target)
     paths = pages(app)
     counts = {} if args.exports_only else query_counts(app, paths, "sekretariat")
-    with gunicorn(target.env(), log) as server:
+    with gunicorn(target.env(), log) as server, job_worker(target.env(), log) as worker:
         browser = Browser(server.port).login("sekretariat")
         print(f"{'page (as sekretariat)':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  target")
         for name, path in [] if args.exports_only else paths:
@@ -628,14 +660,19 @@ def measure(target: Target, args: argparse.Namespace, log: Path) -> None:
         if args.pages_only:
             return
 
-        print(f"\n{'export of the case list':34} {'seconds':>8} {'MB':>8} {'RSS MB':>8}  target")
+        # The worker holds the whole app (about 170 MB at rest); the target is what an export adds.
+        print(
+            f"\n{'export of the case list':34} {'seconds':>8} {'MB':>8} {'RSS MB':>8} {'added':>8}"
+            "  target"
+        )
         for export_type in ("csv", "xlsx"):
-            seconds, size, before, peak = run_export(server, browser, export_type)
-            ok = seconds <= EXPORT_TARGET_S and peak <= EXPORT_TARGET_MB
+            seconds, size, before, peak = run_export(app, worker, browser, export_type)
+            added = peak - before
+            ok = seconds <= EXPORT_TARGET_S and added <= EXPORT_TARGET_MB
             print(
                 f"{export_type.upper() + f' ({cases:,} rows)':34} {seconds:8.1f} {size:8.1f} "
-                f"{peak:8.0f}  <= {EXPORT_TARGET_S:.0f} s, <= {EXPORT_TARGET_MB} MB peak: "
-                f"{'OK' if ok else 'MISSED'} (worker at {before:.0f} MB before)"
+                f"{peak:8.0f} {added:8.0f}  <= {EXPORT_TARGET_S:.0f} s, <= {EXPORT_TARGET_MB} MB "
+                f"added: {'OK' if ok else 'MISSED'}"
             )
         if args.exports_only:
             return
