@@ -1035,7 +1035,7 @@ class SignedCertificate(Model):
     """A certificate's PDF as signed (PAdES), kept once and served as is so the signature holds.
 
     The signing key's fingerprint tells which key signed it: a key change re-signs
-    (`flask resign-certificates`). Only certificates in force are signed; see documents/issued.py.
+    (`flask sign-certificates`). Only certificates in force are signed; see documents/issued.py.
     """
 
     __tablename__ = "signed_certificate"

@@ -151,22 +151,28 @@ def test_a_zip_holds_signed_certificates_and_keeps_them(app, signing_staff, cata
     assert [stored[c.id] for c in certificates] == pdfs
 
 
-def test_after_a_key_change_the_command_signs_again_with_the_new_key(app, runner, catalogue, keys):
+def test_after_a_key_change_the_command_hands_the_re_signing_to_the_worker(
+    app, runner, mailbox, catalogue, keys
+):
     use_key(app, keys["first"])
     certificates = [make_certificate(catalogue, n=n) for n in (1, 2)]
     withdrawn = make_certificate(catalogue, n=3, status=CertificateStatus.WITHDRAWN.value)
-    result = runner.invoke(args=["sign-certificates"])
-    assert "Signed 2 certificate(s)" in result.output, result.output
+    ids = [c.id for c in certificates]
+    first = {id_: sign_issued(db.session, app.config, [id_]) for id_ in ids}
+    assert first == dict.fromkeys(ids, 1)
 
     use_key(app, keys["second"])
+    mailbox.restart_worker(
+        CERT_SIGNING_P12=keys["second"], CERT_SIGNING_PASSPHRASE=DEMO_SIGNING_PASSPHRASE
+    )
     result = runner.invoke(args=["sign-certificates"])
-    assert "Signed 2 certificate(s) as DEMO, TIDAK SAH / NOT VALID: LSP Uji second" in result.output
-    db.session.expire_all()
-    for certificate in certificates:
-        pdf = db.session.get(SignedCertificate, certificate.id).pdf
+    assert "2 certificate(s) handed to the worker in 1 job(s)" in result.output, result.output
+    assert "LSP Uji second" in result.output
+    for id_ in ids:  # the worker replaces each stored PDF with one the new key signed
+        pdf = _stored(id_, signer="LSP Uji second").pdf
         assert validation(pdf, keys["second"]).bottom_line
     assert db.session.get(SignedCertificate, withdrawn.id) is None
-    assert "Signed 0 certificate(s)" in runner.invoke(args=["sign-certificates"]).output
+    assert "0 certificate(s) handed" in runner.invoke(args=["sign-certificates"]).output
 
 
 @pytest.mark.parametrize(
@@ -265,13 +271,14 @@ def _issued(world) -> int:
     return db.session.get(Case, ids[0]).certificate.id
 
 
-def _stored(certificate_id: int, timeout: float = 60) -> SignedCertificate:
-    """The signed PDF the worker stores, once it has (fails after `timeout` seconds)."""
+def _stored(certificate_id: int, signer: str = "", timeout: float = 60) -> SignedCertificate:
+    """The signed PDF the worker stores (signed by `signer` when given), once it has (fails
+    after `timeout` seconds)."""
     deadline = time.monotonic() + timeout
     while True:
         db.session.commit()  # end the test's read transaction: see the worker's writes
         stored = db.session.get(SignedCertificate, certificate_id)
-        if stored is not None:
+        if stored is not None and signer in stored.signer:
             return stored
         assert time.monotonic() < deadline, "the worker did not sign the issued certificate"
         time.sleep(0.1)

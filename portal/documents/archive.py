@@ -5,7 +5,9 @@ certificates and stores them (`sign_certificates`, handed over by casework's ISS
 periodic task signs any recent one whose hand-over was lost), and the stored file is served as
 is afterwards. One printed before its signing job ran is signed then and stored the same way.
 `flask sign-certificates` is the backfill: certificates issued before signing was configured,
-and after a key change every certificate in force whose stored PDF was made with another key.
+and after a key change every certificate in force whose stored PDF was made with another key,
+handed to the worker in batches (each a job of its own, retried if a worker dies: signing again
+what a batch already stored under the key is skipped).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..config import DEMO_SIGNING_KEY
 from ..extensions import db
 from ..models import Certificate, SignedCertificate, utcnow
 from ..rules.vocabulary import CertificateStatus
+from ..worker import tasks
 from .bulk import printed_certificates
 from .certificate import CertificateSettings
 from .loading import load_certificates
@@ -36,6 +39,8 @@ from .signing import SignerIdentity, identity, make_demo_key
 # still unsigned this long after (a signing job normally ends within seconds of the issue).
 RECENT_DAYS = 7
 MISSED_AFTER_MINUTES = 10
+# Certificates per backfill job: a few seconds of the worker each, so a retry repeats little.
+BACKFILL_BATCH = 100
 
 
 def current_signer(settings: CertificateSettings) -> SignerIdentity | None:
@@ -122,7 +127,7 @@ def sign_issued(session: Session, config: Mapping[str, Any], ids: Sequence[int] 
 @click.command("sign-certificates")
 @with_appcontext
 def sign_certificates() -> None:
-    """Sign and store every certificate in force not yet signed with the configured key.
+    """Hand every certificate in force not yet signed with the configured key to the worker.
 
     The backfill: run it once signing is configured, and after a key change (it re-signs what
     the old key signed). New certificates are signed by the worker when they are issued.
@@ -131,8 +136,15 @@ def sign_certificates() -> None:
     signer = current_signer(settings)
     if signer is None:
         raise click.ClickException("No signing key: set CERT_SIGNING_P12 and its passphrase.")
-    count = sign(db.session, settings, unsigned_ids(db.session, signer.fingerprint))
-    click.echo(f"Signed {count} certificate(s) as {signer.name}.")
+    ids = unsigned_ids(db.session, signer.fingerprint)
+    db.session.rollback()  # nothing written here: release the read before the worker writes
+    batches = [ids[start : start + BACKFILL_BATCH] for start in range(0, len(ids), BACKFILL_BATCH)]
+    for batch in batches:
+        tasks.sign_certificates(batch)
+    click.echo(
+        f"{len(ids)} certificate(s) handed to the worker in {len(batches)} job(s), "
+        f"to be signed as {signer.name}."
+    )
 
 
 @click.command("make-demo-signing-key")
