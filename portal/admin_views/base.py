@@ -300,6 +300,11 @@ class SecureModelView(ModelView):
         """The bulk actions this user's roles may run, labelled in their language (kept.py)."""
         return kept.kept(self._kept, ("actions", *kept.user_key()), super().get_actions_list)
 
+    def action_refusals(self) -> dict[str, str]:
+        """The bulk actions of the menu that cannot succeed on what the list shows, each with
+        why (shown disabled); none here."""
+        return {}
+
     # --- unique values: an error beside the field, never an IntegrityError (uniqueness.py) -------
 
     def validate_form(self, form: Any) -> bool:

@@ -20,9 +20,9 @@ from ..models import Applicant, AuditEvent, Case, Certificate, Complaint, User
 from ..rules import certificates as certs
 from ..rules.vocabulary import CertificateStatus, ComplaintStatus
 from ..rules.waiting import (
-    STEPS,
     Step,
     WaitingStep,
+    case_step,
     is_overdue,
     parse_targets,
     steps_for,
@@ -102,7 +102,7 @@ def case_condition(work: WaitingStep, roles: frozenset[str]) -> Any:
 def case_worklist(name: str | None, roles: frozenset[str]) -> Any:
     """The condition of a case step's list, named as the home page links it (`worklist=decide`),
     for someone with these roles; None for another name."""
-    step = next((s for s in STEPS if s.step == name and s.action is not None), None)
+    step = case_step(name)
     return None if step is None else case_condition(step, roles)
 
 
