@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.casework.offers import case_offer
+from portal.digest import send_digests
 from portal.extensions import db
 from portal.models import (
     Appeal,
@@ -19,6 +20,7 @@ from portal.models import (
     DecisionMeeting,
     MeetingAddendum,
     MeetingAttendee,
+    OutboxMessage,
     User,
 )
 from portal.rules.vocabulary import AppealStatus, CaseStatus, Role
@@ -311,6 +313,33 @@ def test_the_deputy_chair_is_given_to_decide_exactly_the_cases_offered(app, clie
         expected = case_id in offered
         assert (numbers[case_id] in home) is expected, case_id
         assert (numbers[case_id] in listing) is expected, case_id
+
+    # The chair is given the others: a case he trained or assessed is not his to decide.
+    chair_offered = {
+        case_id
+        for case_id in assessed
+        if (o := case_offer(db.session, case_id, Action.DECIDE, world["chair"], app.config))
+        and o.refusal is None
+    }
+    assert chair_offered == {plain, other}
+    chair = app.test_client()
+    login(chair, "ketua")
+    home = chair.get("/admin/").get_data(as_text=True)
+    url, count, _late = test_waiting._cards(home)["decide"]
+    assert count == len(chair_offered)
+    listing = chair.get(url).get_data(as_text=True)
+    for case_id in assessed:
+        expected = case_id in chair_offered
+        assert (numbers[case_id] in home) is expected, case_id
+        assert (numbers[case_id] in listing) is expected, case_id
+    world["chair"].email = "ketua@example.org"
+    db.session.commit()
+    app.config["DIGEST_HOUR"] = 0
+    send_digests(db.session)
+    digest = db.session.scalar(
+        select(OutboxMessage.context).where(OutboxMessage.recipient == "ketua@example.org")
+    )
+    assert [d["count"] for d in digest["lists"] if "worklist=decide" in d["path"]] == [2]
 
 
 def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world):

@@ -480,7 +480,7 @@ class CaseView(FastListMixin, SecureModelView):
     def get_query(self) -> Any:
         """The cases the user sees; on a home page's worklist, only those its step counts."""
         query = scope_cases(super().get_query(), current_user)
-        condition = case_worklist(request.args.get("worklist"), frozenset(current_user.roles))
+        condition = case_worklist(request.args.get("worklist"), current_user)
         return query if condition is None else query.filter(condition)
 
     def search_condition(self, word: str) -> Any:
