@@ -212,6 +212,10 @@ class CaseView(FastListMixin, SecureModelView):
         """Only a draft or returned application can be changed (`on_model_change`)."""
         return row.status in EDITABLE_CASE_STATUSES
 
+    def edit_refusal(self, model: Case) -> str | None:
+        """A submitted application is not edited: its form is not shown (base `edit_view`)."""
+        return None if self.list_row_editable(model) else gettext(NOT_EDITABLE)
+
     # --- workflow actions ---------------------------------------------------------------------
 
     def init_actions(self) -> None:
@@ -455,7 +459,7 @@ class CaseView(FastListMixin, SecureModelView):
             page=page,
             action_labels={o.action: gettext(workflow.label(o.action)) for o in page.offers},
             status_css=STATUS_CSS.get(page.case.status, "secondary"),
-            edit_refusal=None if self.list_row_editable(page.case) else gettext(NOT_EDITABLE),
+            edit_refusal=self.edit_refusal(page.case),
             history=(),  # the timeline holds the case's record edits (they carry its case_id)
             details_columns=self._details_columns,
             get_value=self.get_detail_value,
