@@ -45,7 +45,7 @@ from wtforms.i18n import messages_path
 from .config import PROJECT_DIR
 from .extensions import babel, db
 from .rules import certificates, workflow
-from .rules.meetings import ADDENDUM_EVENT
+from .rules.meetings import ADDENDUM_EVENT, LOCKED_FIELD_LABELS
 from .rules.schedules import SEAT_OVERRIDE
 from .rules.vocabulary import (
     APPEAL_STATUS_LABELS,
@@ -287,6 +287,7 @@ PARAM_LABELS = {
     "status": {**CERTIFICATE_STATUS_LABELS, **CASE_STATUS_LABELS},
     "action": ACTION_LABELS,
     "kind": {**ATTACHMENT_KIND_LABELS, **CONFLICT_KIND_LABELS},  # no code is in both
+    "fields": LOCKED_FIELD_LABELS,
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
+    Appeal,
     Assessor,
     AssessorConflict,
     Attachment,
@@ -306,3 +307,30 @@ def test_edit_is_disabled_with_the_reason_once_the_application_is_submitted(
     html = details(client, case)
     assert f"/admin/case/edit/?id={case.id}" not in html
     assert 'id="edit-disabled"' in html and 'id="edit-why"' in html
+
+
+QUESTIONS = ("process_explained", "discussed_with_assessor", "involved_others")
+
+
+def yes_no_radios(page: str, name: str) -> list[str]:
+    """The labels of the radio buttons answering one FR.AK.04 question."""
+    ids = re.findall(rf'<input[^>]*id="({name}-\d)"[^>]*name="{name}"[^>]*type="radio"', page)
+    return [re.search(rf'for="{i}">([^<]+)<', page).group(1) for i in ids]
+
+
+def test_the_appeal_form_asks_fr_ak_04_with_yes_no_radios_and_keeps_the_answers(
+    client, catalogue, staff
+):
+    case = make_case(catalogue)
+    case.status, case.decided_on = "not_yet_competent", TODAY
+    db.session.commit()
+    login(client, "sekretariat")
+    page = form_page(client, "appeal", case.id)
+    for name in QUESTIONS:
+        assert yes_no_radios(page, name) == ["Ya", "Tidak"], name
+        assert not re.search(rf'<select[^>]*name="{name}"|type="checkbox"[^>]*name="{name}"', page)
+    answers = {"process_explained": "1", "discussed_with_assessor": "0", "involved_others": "1"}
+    post_form(client, "appeal", case.id, reason="Portofolio belum dinilai.", **answers)
+    assert status_of(case.id) == "appealed"
+    appeal = db.session.scalar(select(Appeal).where(Appeal.case_id == case.id))
+    assert [getattr(appeal, q) for q in QUESTIONS] == [True, False, True]

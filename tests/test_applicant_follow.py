@@ -26,6 +26,7 @@ from tests.applicant_world import (
     upload,
 )
 from tests.conftest import login, make_user
+from tests.test_action_forms import yes_no_radios
 
 
 @pytest.fixture
@@ -208,6 +209,9 @@ def test_the_badge_once_the_assessment_is_planned(client, submitted, catalogue):
 def test_a_bk_applicant_appeals_within_the_window(app, client, submitted):
     url = f"/asesi/permohonan/{submitted.id}/banding"
     _set(submitted, status="not_yet_competent", decided_on=date.today())
+    form = client.get(url).get_data(as_text=True)
+    for name in ("process_explained", "discussed_with_assessor", "involved_others"):
+        assert yes_no_radios(form, name) == ["Yes", "No"], name  # FR.AK.04: radios, not a select
     answers = {
         "process_explained": "yes",
         "discussed_with_assessor": "no",

@@ -72,7 +72,13 @@ def test_a_submitted_application_cannot_be_edited(client, catalogue, secretariat
     case = db.session.scalar(select(Case))
     case.status = "submitted"  # test set-up: the workflow's own tests cover how it gets there
     db.session.commit()
-    token = _form(client, f"/admin/case/edit/?id={case.id}")
+    why = "Permohonan hanya dapat diubah selama masih draf atau dikembalikan."
+    opened = client.get(f"/admin/case/edit/?id={case.id}")  # no form refused only when saved
+    assert opened.status_code == 302
+    assert opened.location.startswith(f"/admin/case/details/?id={case.id}")
+    page = client.get(opened.location).get_data(as_text=True)
+    assert why in page and 'name="purpose"' not in page
+    token = _form(client, "/admin/case/new/")
     response = client.post(
         f"/admin/case/edit/?id={case.id}",
         data={
@@ -84,7 +90,8 @@ def test_a_submitted_application_cannot_be_edited(client, catalogue, secretariat
         },
         follow_redirects=True,
     )
-    assert response.status_code == 200
+    assert response.status_code == 200 and why in response.get_data(as_text=True)
+    assert response.request.path == "/admin/case/details/"
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.purpose == "sertifikasi" and len(case.units) == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
 from portal.casework.offers import case_offer
+from portal.digest import send_digests
 from portal.extensions import db
 from portal.models import (
     Appeal,
@@ -19,6 +21,7 @@ from portal.models import (
     DecisionMeeting,
     MeetingAddendum,
     MeetingAttendee,
+    OutboxMessage,
     User,
 )
 from portal.rules.vocabulary import AppealStatus, CaseStatus, Role
@@ -155,10 +158,18 @@ def test_a_meeting_cited_by_a_decision_is_locked_but_its_place_may_be_corrected(
     act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
     assert status_of(case_id) == CaseStatus.COMPETENT
     meeting = world["meeting"]
+    form = client.get(f"/admin/decision_meeting/edit/?id={meeting.id}").get_data(as_text=True)
+    assert 'name="place"' in form  # what may still change, and why the rest is not there
+    assert not re.search(r'name="(held_on|chair|minutes|attendees-0-position)"', form)
+    assert "its Attendees, Chaired by, Date, Minutes (berita acara) can" in form, "not codes"
     page = _save_edit(client, "decision_meeting", meeting.id, {"minutes": "Ditulis ulang"})
-    assert "its minutes can no longer be changed" in page.get_data(as_text=True)
+    assert page.status_code == 302 and "/details/" in page.location
+    shown = client.get(page.location).get_data(as_text=True)
+    assert "its Minutes (berita acara) can no longer be changed" in shown
     page = _save_edit(client, "decision_meeting", meeting.id, {"attendees-0-position": "X"})
-    assert "its attendees can no longer be changed" in page.get_data(as_text=True)
+    assert "its Attendees can no longer be changed" in client.get(page.location).get_data(
+        as_text=True
+    )
     db.session.expire_all()
     assert db.session.get(DecisionMeeting, meeting.id).minutes is None
     assert _save_edit(client, "decision_meeting", meeting.id, {"place": "Bogor"}).status_code == 302
@@ -312,6 +323,33 @@ def test_the_deputy_chair_is_given_to_decide_exactly_the_cases_offered(app, clie
         assert (numbers[case_id] in home) is expected, case_id
         assert (numbers[case_id] in listing) is expected, case_id
 
+    # The chair is given the others: a case he trained or assessed is not his to decide.
+    chair_offered = {
+        case_id
+        for case_id in assessed
+        if (o := case_offer(db.session, case_id, Action.DECIDE, world["chair"], app.config))
+        and o.refusal is None
+    }
+    assert chair_offered == {plain, other}
+    chair = app.test_client()
+    login(chair, "ketua")
+    home = chair.get("/admin/").get_data(as_text=True)
+    url, count, _late = test_waiting._cards(home)["decide"]
+    assert count == len(chair_offered)
+    listing = chair.get(url).get_data(as_text=True)
+    for case_id in assessed:
+        expected = case_id in chair_offered
+        assert (numbers[case_id] in home) is expected, case_id
+        assert (numbers[case_id] in listing) is expected, case_id
+    world["chair"].email = "ketua@example.org"
+    db.session.commit()
+    app.config["DIGEST_HOUR"] = 0
+    send_digests(db.session)
+    digest = db.session.scalar(
+        select(OutboxMessage.context).where(OutboxMessage.recipient == "ketua@example.org")
+    )
+    assert [d["count"] for d in digest["lists"] if "worklist=decide" in d["path"]] == [2]
+
 
 def test_a_meeting_held_before_the_recommendation_decides_nothing(client, world):
     case_id = _assessed_case(world)
@@ -330,7 +368,7 @@ def test_a_cited_meeting_is_corrected_by_an_audited_addendum(client, world):
     login(client, "ketua")
     act(client, "decide", case_id, meeting_id=str(world["meeting"].id))
     meeting_id = world["meeting"].id
-    page = _save_edit(client, "decision_meeting", meeting_id, {"minutes": "Ditulis ulang"})
+    page = client.get(f"/admin/decision_meeting/edit/?id={meeting_id}")
     assert "Record a correction as an addendum on the meeting" in page.get_data(as_text=True)
     details = f"/admin/decision_meeting/details/?id={meeting_id}"
     form = {"csrf_token": csrf_token(client, details), "id": str(meeting_id)}

@@ -10,6 +10,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.contrib.sqla.tools import get_query_for_ids
+from flask_admin.helpers import get_redirect_target
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false
@@ -167,6 +168,25 @@ class SecureModelView(ModelView):
             abort(403)
         return None
 
+    def edit_refusal(self, model: Any) -> str | None:
+        """Why this record may not be edited now, or None: then its edit form is not shown and
+        nothing posted to it is saved (`edit_view`)."""
+        return None
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        """Flask-Admin's edit form, unless `edit_refusal` says the record may not be edited:
+        then back to its page with why, rather than a form refused only when saved."""
+        wanted = request.args.get("id", "")
+        known = wanted.isascii() and wanted.isdigit() and int(wanted) <= MAX_ID
+        model = self.get_one(wanted) if known else None
+        refusal = self.edit_refusal(model) if model is not None else None
+        if refusal:
+            flash(refusal, "error")
+            back = get_redirect_target() or url_for(".index_view")
+            return redirect(url_for(".details_view", id=wanted, url=back))
+        return super().edit_view()
+
     def _get_list_extra_args(self) -> Any:
         """The list's arguments, its page kept from 0 to MAX_PAGE: a negative or huge one would
         be a negative or overflowing OFFSET, which PostgreSQL answers with an error."""
@@ -299,6 +319,11 @@ class SecureModelView(ModelView):
     def get_actions_list(self) -> tuple[list[Any], dict[Any, Any]]:
         """The bulk actions this user's roles may run, labelled in their language (kept.py)."""
         return kept.kept(self._kept, ("actions", *kept.user_key()), super().get_actions_list)
+
+    def action_refusals(self) -> dict[str, str]:
+        """The bulk actions of the menu that cannot succeed on what the list shows, each with
+        why (shown disabled); none here."""
+        return {}
 
     # --- unique values: an error beside the field, never an IntegrityError (uniqueness.py) -------
 

@@ -19,7 +19,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterInList,
 )
 from flask_admin.helpers import get_redirect_target
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect, select
@@ -55,9 +55,10 @@ from ..rules.vocabulary import (
     CaseStatus,
     Purpose,
 )
+from ..rules.waiting import case_step
 from ..rules.workflow import Action, Refusal
 from ..scoping import scope_cases
-from . import case_actions
+from . import case_actions, kept
 from .base import SecureModelView
 from .fields import LookupFilter, badge_formatter, choices, enum_formatter
 from .listing import (
@@ -211,6 +212,10 @@ class CaseView(FastListMixin, SecureModelView):
         """Only a draft or returned application can be changed (`on_model_change`)."""
         return row.status in EDITABLE_CASE_STATUSES
 
+    def edit_refusal(self, model: Case) -> str | None:
+        """A submitted application is not edited: its form is not shown (base `edit_view`)."""
+        return None if self.list_row_editable(model) else gettext(NOT_EDITABLE)
+
     # --- workflow actions ---------------------------------------------------------------------
 
     def init_actions(self) -> None:
@@ -232,6 +237,36 @@ class CaseView(FastListMixin, SecureModelView):
             return False
         roles = frozenset().union(*(row.roles for row in workflow.rows(action)))
         return current_user.is_authenticated and bool(roles.intersection(current_user.roles))
+
+    def action_refusals(self) -> dict[str, str]:
+        """The actions that start from none of the statuses the list is filtered to, each with
+        the statuses it needs (kept per language and statuses, kept.py)."""
+        listed = self._listed_statuses()
+        if listed is None:
+            return {}
+
+        def build() -> dict[str, str]:
+            refusals = {a.value: workflow.listed_refusal(a, listed) for a in Action}
+            return {name: translate(r) for name, r in refusals.items() if r is not None}
+
+        return kept.kept(self._kept, ("refusals", str(get_locale()), listed), build)
+
+    def _listed_statuses(self) -> frozenset[CaseStatus] | None:
+        """The statuses the list shows, narrowed by its status filters and worklist step (each
+        narrows the others), or None when it is not narrowed by status."""
+        listed = None
+        step = case_step(request.args.get("worklist"))
+        if step is not None:
+            listed = frozenset(step.statuses)
+        for arg, value in request.args.items(multi=True):
+            found = self._filter_args.get(arg[3:].partition("_")[2]) if arg[:3] == "flt" else None
+            flt = found[1] if found else None
+            if type(flt) not in (FilterEqual, FilterInList) or flt.column is not Case.status:
+                continue
+            values = flt.clean(value) if isinstance(flt, FilterInList) else [value]
+            chosen = frozenset(s for s in CaseStatus if s.value in values)
+            listed = chosen if listed is None else listed & chosen
+        return listed
 
     @expose("/act/<action>/", methods=("GET", "POST"))
     def act_view(self, action: str) -> Any:
@@ -424,7 +459,7 @@ class CaseView(FastListMixin, SecureModelView):
             page=page,
             action_labels={o.action: gettext(workflow.label(o.action)) for o in page.offers},
             status_css=STATUS_CSS.get(page.case.status, "secondary"),
-            edit_refusal=None if self.list_row_editable(page.case) else gettext(NOT_EDITABLE),
+            edit_refusal=self.edit_refusal(page.case),
             history=(),  # the timeline holds the case's record edits (they carry its case_id)
             details_columns=self._details_columns,
             get_value=self.get_detail_value,
@@ -449,7 +484,7 @@ class CaseView(FastListMixin, SecureModelView):
     def get_query(self) -> Any:
         """The cases the user sees; on a home page's worklist, only those its step counts."""
         query = scope_cases(super().get_query(), current_user)
-        condition = case_worklist(request.args.get("worklist"), frozenset(current_user.roles))
+        condition = case_worklist(request.args.get("worklist"), current_user)
         return query if condition is None else query.filter(condition)
 
     def search_condition(self, word: str) -> Any:

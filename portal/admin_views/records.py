@@ -105,17 +105,40 @@ class DecisionMeetingView(SecureModelView):
         flash(gettext("The addendum was added to the meeting's record."), "success")
         return redirect(url_for(".details_view", id=meeting.id))
 
+    def edit_form(self, obj: Any = None) -> Any:
+        """A meeting that decisions cite: the form of what may still change (its place), and
+        why the rest is not there."""
+        form = super().edit_form(obj)
+        if obj is not None and _cited(obj.id):
+            for name in meetings.LOCKED_ONCE_CITED:
+                delattr(form, name)
+            if request.method == "GET":
+                refusal = meetings.meeting_edit_refusal(True, meetings.LOCKED_ONCE_CITED)
+                flash(translate(refusal), "info")
+        return form
+
+    def edit_refusal(self, model: DecisionMeeting) -> str | None:
+        """A posted change of what a cited meeting keeps is refused whole (an older form)."""
+        if request.method != "POST" or not _cited(model.id):
+            return None
+        refusal = meetings.meeting_edit_refusal(True, request.form.keys())
+        return translate(refusal) if refusal else None
+
     def on_model_change(self, form: Any, model: DecisionMeeting, is_created: bool) -> None:
-        """A meeting that decisions cite keeps its date, chair, attendees and minutes."""
+        """A meeting that decisions cite keeps its date, chair, attendees and minutes (checked
+        again here: a decision may cite it while its form is open)."""
         if is_created:
             return
         changed = audit.record_changes(db.session, model, "update")
-        cited = db.session.scalar(
-            select(Case.id).where(Case.decision_meeting_id == model.id).limit(1)
-        )
-        refusal = meetings.meeting_edit_refusal(cited is not None, changed)
+        refusal = meetings.meeting_edit_refusal(_cited(model.id), changed)
         if refusal:
             raise ValidationError(translate(refusal))
+
+
+def _cited(meeting_id: int) -> bool:
+    """Whether a decision cites the meeting."""
+    found = select(Case.id).where(Case.decision_meeting_id == meeting_id).limit(1)
+    return db.session.scalar(found) is not None
 
 
 class SurveillanceView(SecureModelView):

@@ -80,6 +80,17 @@ def load_facts(
 _NO_ATTACHMENTS = AttachmentFacts()
 
 
+def free_to_decide(user_id: Any, assessor_id: Any) -> Any:
+    """True when the user (their id and linked asesor, columns or values) is neither the case's
+    assessor nor its trainer: the DECIDE row's `_not_the_assessor` and `_not_the_trainer`, as a
+    condition on the case row (NULL-safe: a case without asesor or trainer is free)."""
+    c = CASE.c
+    return and_(
+        or_(c.assessor_id.is_(None), c.assessor_id.is_distinct_from(assessor_id)),
+        or_(c.trainer_user_id.is_(None), c.trainer_user_id.is_distinct_from(user_id)),
+    )
+
+
 def chair_conflicted() -> Any:
     """True when the LSP has a chair and every active one is the case's assessor (the user
     linked to its asesor) or trainer: the fact `CaseFacts.chair_conflicted`, as a condition
@@ -90,14 +101,7 @@ def chair_conflicted() -> Any:
         .join(chair, chair.c.id == role.user_id)
         .where(role.role == Role.CHAIR.value, chair.c.active.is_(True))
     )
-    free = chairs.where(
-        or_(
-            CASE.c.assessor_id.is_(None),
-            chair.c.assessor_id.is_(None),
-            chair.c.assessor_id != CASE.c.assessor_id,
-        ),
-        or_(CASE.c.trainer_user_id.is_(None), role.user_id != CASE.c.trainer_user_id),
-    )
+    free = chairs.where(free_to_decide(role.user_id, chair.c.assessor_id))
     return and_(chairs.exists(), ~free.exists())
 
 

@@ -20,9 +20,9 @@ from ..models import Applicant, AuditEvent, Case, Certificate, Complaint, User
 from ..rules import certificates as certs
 from ..rules.vocabulary import CertificateStatus, ComplaintStatus
 from ..rules.waiting import (
-    STEPS,
     Step,
     WaitingStep,
+    case_step,
     is_overdue,
     parse_targets,
     steps_for,
@@ -31,7 +31,7 @@ from ..rules.waiting import (
 )
 from ..rules.workflow import Action, decides_only_for_a_conflicted_chair
 from ..scoping import scope_cases
-from .facts import chair_conflicted
+from .facts import chair_conflicted, free_to_decide
 from .settings import Settings
 
 SHOWN_ITEMS = 5  # the oldest items listed under each step
@@ -86,12 +86,15 @@ def certificate_worklist(step: str | None, settings: Settings) -> Any:
     return None
 
 
-def case_condition(work: WaitingStep, roles: frozenset[str]) -> Any:
-    """Which cases wait at a case step for someone with these roles: its statuses, whether an
-    asesor is assigned, and for a deputy chair only the cases whose chair is conflicted."""
+def case_condition(work: WaitingStep, user: User) -> Any:
+    """Which cases wait at a case step for this user: its statuses, whether an asesor is
+    assigned; to decide, none the user assessed or trained, and for a deputy chair only those
+    whose chair is conflicted."""
     condition = Case.status.in_([s.value for s in work.statuses])
-    if work.action == Action.DECIDE and decides_only_for_a_conflicted_chair(roles):
-        condition = and_(condition, chair_conflicted())
+    if work.action == Action.DECIDE:
+        condition = and_(condition, free_to_decide(user.id, user.assessor_id))
+        if decides_only_for_a_conflicted_chair(user.roles):
+            condition = and_(condition, chair_conflicted())
     if work.unassigned is True:
         condition = and_(condition, Case.assessor_id.is_(None))
     elif work.unassigned is False:
@@ -99,11 +102,11 @@ def case_condition(work: WaitingStep, roles: frozenset[str]) -> Any:
     return condition
 
 
-def case_worklist(name: str | None, roles: frozenset[str]) -> Any:
+def case_worklist(name: str | None, user: User) -> Any:
     """The condition of a case step's list, named as the home page links it (`worklist=decide`),
-    for someone with these roles; None for another name."""
-    step = next((s for s in STEPS if s.step == name and s.action is not None), None)
-    return None if step is None else case_condition(step, roles)
+    for this user; None for another name."""
+    step = case_step(name)
+    return None if step is None else case_condition(step, user)
 
 
 def waiting_for(session: Session, user: User, config: Mapping[str, Any]) -> list[WaitingWork]:
@@ -144,7 +147,7 @@ def _case_work(
 ) -> WaitingWork:
     """A case step: count, overdue count and the oldest cases, scoped to what the user sees."""
     since = _since_column()
-    where = case_condition(step, frozenset(user.roles))
+    where = case_condition(step, user)
     late = None
     if target is not None:
         start = datetime.combine(working_days_before(today, target), time(), zone)

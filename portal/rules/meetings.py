@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .vocabulary import N_, Role
@@ -9,15 +10,24 @@ from .workflow import Refusal
 
 # What a decision rests on: changing these afterwards would rewrite the decision's record.
 LOCKED_ONCE_CITED = frozenset({"held_on", "chair", "attendees", "minutes"})
+LOCKED_FIELD_LABELS = {  # how a refusal names them (the meeting screen's labels)
+    "held_on": N_("Date"),
+    "chair": N_("Chaired by"),
+    "attendees": N_("Attendees"),
+    "minutes": N_("Minutes (berita acara)"),
+}
 
 
 def meeting_edit_refusal(cited: bool, changed: Iterable[str]) -> Refusal | None:
     """Why this edit of a meeting may not be saved, or None.
 
-    `changed` names the changed fields (`attendees[…].position` counts as `attendees`). Once a
-    decision cites the meeting, its date, chair, attendees and minutes stay as they were.
+    `changed` names the changed (or posted) fields: `attendees[…].position` and the form's
+    `attendees-0-position` count as `attendees`. Once a decision cites the meeting, its date,
+    chair, attendees and minutes stay as they were.
     """
-    touched = sorted({name.split("[", 1)[0] for name in changed} & LOCKED_ONCE_CITED)
+    touched = sorted(
+        {re.split(r"[\[-]", name, maxsplit=1)[0] for name in changed} & LOCKED_ONCE_CITED
+    )
     if cited and touched:
         return Refusal(
             N_(

@@ -59,10 +59,7 @@ class WaitingStep:
     @property
     def statuses(self) -> tuple[CaseStatus, ...]:
         """The case statuses of this step, in workflow order (empty for non-case steps)."""
-        if self.action is None:
-            return ()
-        sources = frozenset().union(*(row.sources for row in workflow.rows(self.action)))
-        return tuple(status for status in CaseStatus if status in sources)
+        return () if self.action is None else workflow.starts_from(self.action)
 
 
 _COMPLAINT_ROLES = frozenset({Role.QUALITY_HEAD})
@@ -109,6 +106,11 @@ TARGETED = tuple(s.step for s in STEPS if s.default_target_days is not None)
 def steps_for(roles: frozenset[str] | set[str]) -> tuple[WaitingStep, ...]:
     """The steps whose work waits for someone with these roles, in workflow order."""
     return tuple(s for s in STEPS if s.roles.intersection(roles))
+
+
+def case_step(name: str | None) -> WaitingStep | None:
+    """The case step of this name (as the home page links its list: `worklist=decide`), or None."""
+    return next((s for s in STEPS if s.step == name and s.action is not None), None)
 
 
 def parse_targets(text: str | None) -> dict[Step, int]:

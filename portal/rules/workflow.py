@@ -1034,6 +1034,23 @@ def reads(action: Action | str) -> frozenset[str]:
     return frozenset().union(*(row.reads for row in rows(action)))
 
 
+def starts_from(action: Action | str) -> tuple[CaseStatus, ...]:
+    """The statuses the action starts from, in workflow order."""
+    sources = frozenset().union(*(row.sources for row in rows(action)))
+    return tuple(status for status in CaseStatus if status in sources)
+
+
+def listed_refusal(action: Action | str, listed: Iterable[CaseStatus]) -> Refusal | None:
+    """Why the action cannot succeed on any case of a list that shows only the `listed`
+    statuses (a list filtered by status), or None when it may start from one of them."""
+    starts = starts_from(action)
+    if frozenset(starts).intersection(listed):
+        return None
+    return Refusal(
+        N_("Only for applications with the status %(status)s."), status=", ".join(starts)
+    )
+
+
 def label(action: Action | str) -> str:
     """The msgid naming an action in menus."""
     return rows(action)[0].label

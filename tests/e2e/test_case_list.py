@@ -67,10 +67,22 @@ def test_all_cases_matching_a_filter_on_every_page_are_submitted_with_a_report(
     expect(page.locator("table.model-list tbody tr")).to_have_count(25)
     expect(page.locator(".pagination")).to_be_visible()
     shot(page, "case-list-filtered")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the filtered list scrolls sideways on a phone: {width}px"
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     all_matching = page.locator("#all-matching-menu")
     expect(all_matching.locator("a.dropdown-toggle")).to_contain_text("30")
     all_matching.locator("a.dropdown-toggle").click()
+    only_submitted = live.text(
+        "Only for applications with the status %(status)s.",
+        status=live.status_label(S.SUBMITTED),
+    )  # a list of drafts: verifying cannot succeed, and says which status it needs
+    expect(all_matching.locator(".action-refused[data-action='verify']")).to_contain_text(
+        only_submitted
+    )
+    expect(all_matching.locator("a[href*='/act/verify/']")).to_have_count(0)
     click_to_load(page, all_matching.locator("a.dropdown-item[href*='/act/submit/']"))
     expect(page.locator("form[action*='/act/submit/'] button[type=submit]")).to_contain_text("30")
     expect(page.locator(".card-body strong").first).to_contain_text("30")

@@ -5,10 +5,13 @@ with its charts beside their tables, on a laptop and on a phone."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
+from portal.models import Certificate
 from portal.rules.workflow import Action
 
 from .helpers import click_to_load, log_in, shot
@@ -43,6 +46,23 @@ def waiting_work(live: Live) -> None:
     units = {u: {"verdict": "K"} for u, _code in live.units_of(assessed[0])}
     live.advance(assessed, ("asesor1", Action.RECOMMEND, {"units": units}))
     live.advance(assessed[:1], (CHAIR, Action.DECIDE, {"meeting_id": live.meeting[0]}))
+    held = live.new_cases([live.new_applicant(unique("Pemegang Sertifikat Dengan Nama Panjang"))])
+    live.to_certified(held, "asesor1")  # its surveillance overdue: a long number on the card
+    with live.session() as session:
+        overdue = live.today - timedelta(days=30)
+        session.execute(
+            update(Certificate)
+            .where(Certificate.case_id == held[0])
+            .values(next_surveillance_due=overdue)
+        )
+        session.commit()
+
+
+# The record numbers of the cards' items that do not fit inside their box (cut with "…"); the
+# holder's name may be shortened, the number never.
+CUT_NUMBERS = """[...document.querySelectorAll('.waiting-items li a')]
+  .filter(a => a.getBoundingClientRect().right > a.parentElement.getBoundingClientRect().right + 1)
+  .map(a => a.textContent.trim())"""
 
 
 def _count(card) -> int:  # noqa: ANN001 (a Playwright Locator)
@@ -64,6 +84,8 @@ def test_a_count_on_the_home_page_opens_the_list_of_exactly_those_items(
     page.set_viewport_size({"width": 390, "height": 844})
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the home page scrolls sideways on a phone: {width}px"
+    cut = page.evaluate(CUT_NUMBERS)
+    assert not cut, f"record numbers cut short on a phone: {cut}"
     shot(page, f"home-{username}-390")
     page.set_viewport_size({"width": 1366, "height": 900})
     click_to_load(page, card.locator(".waiting-count"))
