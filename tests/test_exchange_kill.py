@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
+from portal.jobs import remove_expired
 from portal.models import AuditEvent, Case, Job
 from tests.mail import Mailbox
 from tests.test_exchange_intake import URL as INTAKE_URL
@@ -116,6 +117,10 @@ def test_an_intake_commit_killed_after_its_transaction_reports_what_it_imported(
     assert "already registered" not in report and "expired" not in report
     assert _count(select(func.count()).select_from(Case)) == 2
     assert _count(events) == 2
+
+    with clock.moved_by(timedelta(hours=app.config["JOB_KEEP_HOURS"], minutes=1)):
+        assert remove_expired(db.session) == 1
+    assert _job(job_id).report is None  # the names it lists are not kept past the result file
 
 
 def test_a_numbers_commit_killed_after_its_transaction_reports_what_it_recorded(
