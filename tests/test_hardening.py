@@ -116,6 +116,8 @@ def test_the_virtualenv_build_tools_are_past_their_known_advisories():
     setuptools = tuple(int(part) for part in version("setuptools").split(".")[:2])
     assert setuptools >= (78, 1)  # CVE-2025-47273 (path traversal) fixed in 78.1.1
     assert tuple(int(part) for part in version("wheel").split(".")[:2]) >= (0, 38)
+    # CVE-2023-5752 fixed in 23.3; Python 3.11's ensurepip brings 23.2.1
+    assert tuple(int(part) for part in version("pip").split(".")[:2]) >= (23, 3)
 
 
 # --- finding 13: unique values are form errors --------------------------------------------------
