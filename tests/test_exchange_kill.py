@@ -1,6 +1,7 @@
 """An import's commit survives a worker killed (-9) after the rows were committed and before
 the job ended: the job runs again, imports nothing twice, and its report is the first run's
-(what was imported), not "already registered" for every row.
+(what was imported), not "already registered" for every row. A second run started while the
+first was still importing does the same.
 
 The real worker runs the commit. To stop it exactly between the commit and the job's end, the
 job's result file is a named pipe nobody reads: the worker blocks writing its report there, as
@@ -10,6 +11,7 @@ pipe and starts a worker again, whose sweep finds the job's heartbeat stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -139,3 +141,32 @@ def test_a_numbers_commit_killed_after_its_transaction_reports_what_it_recorded(
     assert "BNSP numbers recorded on 2 certificates." in report
     assert "already recorded" not in report and "expired" not in report
     assert _count(events) == 2
+
+
+def test_a_second_run_started_meanwhile_imports_nothing_and_keeps_the_first_report(
+    app, staff, schedule, tmp_path
+):
+    """A run that loaded the job before the first run committed (a second worker, once the
+    first one's lease ran out) rolls back and hands back the first run's report."""
+    from sqlalchemy.orm import Session
+
+    from portal import jobs
+    from portal.exchange import import_jobs
+
+    rows = [row(1), row(2)]
+    preview = upload(staff, filled(staff, rows), "calon.xlsx", INTAKE_URL).get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', preview).group(1)
+    answer = staff.post(INTAKE_URL + "commit/", data={"csrf_token": csrf, "token": token})
+    job_id = int(re.search(r"/admin/jobs/(\d+)/", answer.headers["Location"]).group(1))
+    db.session.commit()
+    with Session(db.engine) as second_worker:
+        late = second_worker.get(Job, job_id)  # loaded before the first run commits
+        jobs.run(db.session, job_id)  # the first run
+        first = Path(_job(job_id).result_path).read_text(encoding="utf-8")
+        made = json.loads(first)
+        assert (len(made["made"]), made["refused"]) == (2, [])
+        import_jobs.run(second_worker, late, lambda done, total: None, tmp_path / "second.out")
+    assert (tmp_path / "second.out").read_text(encoding="utf-8") == first
+    assert _job(job_id).report == first
+    assert _count(select(func.count()).select_from(Case)) == 2

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..casework import Settings
@@ -127,16 +127,22 @@ def run(session: Session, job: Job, progress: Progress, out: Path) -> str:
     """
     if job.kind == CHECK:
         text = json.dumps(_check(session, job, progress), default=str)
-    elif job.report is not None:
-        text = job.report
-        progress(job.total, job.total)
     else:
-        receipt = _Receipt(session, job.id)
-        text = receipt.keep(_commit(session, job, progress, receipt))
-    if job.kind == COMMIT:
+        text = job.report or _commit_once(session, job, progress)
+        progress(job.total, job.total)
         pending.remove(job.params["token"])  # consumed: its report is committed
     out.write_text(text, encoding="utf-8")
     return REPORT_NAME
+
+
+def _commit_once(session: Session, job: Job, progress: Progress) -> str:
+    """Import the upload, its report stored with it. When another run of the job (started
+    meanwhile, its lease run out) stored one first, this import rolls back: that report."""
+    receipt = _Receipt(session, job.id)
+    try:
+        return receipt.keep(_commit(session, job, progress, receipt))
+    except _Committed:
+        return session.scalar(select(Job.report).where(Job.id == receipt.job_id)) or ""
 
 
 def _check(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
@@ -188,6 +194,10 @@ def _upload(job: Job) -> bytes:
     return data
 
 
+class _Committed(Exception):
+    """Another run of the job stored its report first."""
+
+
 class _Receipt:
     """Stores a commit's report on its job: inside the import's transaction when it writes, in a
     transaction of its own when it writes nothing (a refusal, nothing to import)."""
@@ -197,8 +207,11 @@ class _Receipt:
         self.text = ""
 
     def __call__(self, report: dict[str, Any]) -> None:
-        self.text = json.dumps(report, default=str)
-        self.session.execute(update(Job).where(Job.id == self.job_id).values(report=self.text))
+        text = json.dumps(report, default=str)
+        first = update(Job).where(Job.id == self.job_id, Job.report.is_(None))
+        if not self.session.execute(first.values(report=text)).rowcount:
+            raise _Committed  # rolls this run's transaction back, with its rows
+        self.text = text
 
     def keep(self, report: dict[str, Any]) -> str:
         """The stored report: stored now unless the import's transaction did."""
