@@ -115,13 +115,14 @@ def stale_jobs(session: Session) -> list[int]:
 
 
 def remove_expired(session: Session) -> int:
-    """Delete result files past their keeping time; the rows stay, saying the file is gone."""
+    """Delete result files (and an import's report, the same text) past their keeping time;
+    the rows stay, saying the file is gone."""
     expired = session.scalars(
         select(Job).where(Job.expires_at < clock.now(), Job.result_path.is_not(None))
     ).all()
     for job in expired:
         Path(job.result_path or "").unlink(missing_ok=True)
-        job.result_path = None
+        job.result_path = job.report = None
     session.commit()
     return len(expired)
 

@@ -1019,6 +1019,9 @@ class Job(Model):
     error: Mapped[str | None] = mapped_column(Text)
     result_name: Mapped[str | None] = mapped_column(String(200))
     result_path: Mapped[str | None] = mapped_column(String(500))
+    # an import commit's report (JSON), written in the import's own transaction: a run of the
+    # job that finds it returns it instead of importing again (exchange/import_jobs.py)
+    report: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(TS)
     heartbeat_at: Mapped[datetime | None] = mapped_column(TS)

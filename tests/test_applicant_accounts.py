@@ -57,6 +57,33 @@ def test_register_confirm_and_sign_in(app, client):
     assert "My applications" in client.get("/asesi/").get_data(as_text=True)
 
 
+def test_a_name_is_stored_composed_and_a_direction_override_refused(client):
+    """The name printed on the certificate is checked here too (issue 12, names)."""
+    refused = post(
+        client,
+        "/asesi/daftar",
+        "/asesi/daftar",
+        full_name="Rina \u202eWulandari",
+        nik=new_nik(),
+        email="rina@example.org",
+        password=NEW_PASSWORD,
+    )
+    assert "U+202E" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(ApplicantAccount)) is None
+    register(client)  # its name has two spaces; now one decomposed
+    post(
+        client,
+        "/asesi/daftar",
+        "/asesi/daftar",
+        full_name="Nguye\u0302\u0303n  Thi\u0323",
+        nik=new_nik(),
+        email="nguyen@example.org",
+        password=NEW_PASSWORD,
+    )
+    names = db.session.scalars(select(ApplicantAccount.full_name).order_by(ApplicantAccount.id))
+    assert list(names) == ["Rina Wulandari", "Nguy\u1ec5n Th\u1ecb"]
+
+
 def test_bad_input_keeps_what_was_typed(client):
     page = register(client, email="rina@example.org", password="short").get_data(as_text=True)
     assert "at least 10 characters" in page

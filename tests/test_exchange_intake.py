@@ -174,6 +174,7 @@ def test_valid_rows_make_applicants_and_draft_cases_with_audit_events(staff, sch
         ({"kode_skema": "OTHER"}, "kode_skema", "not the scheme of schedule"),
         ({"kode_unit": "NOPE.01"}, "kode_unit", "not units of the scheme: NOPE.01"),
         ({"nama_asesi": ""}, "nama_asesi", "required"),
+        ({"nama_asesi": "Calon \u202e2"}, "nama_asesi", "control character (U+202E)"),
         ({"pengalaman_bulan": "dua"}, "pengalaman_bulan", "whole number of months"),
         ({"bidang_perpustakaan": "mungkin"}, "bidang_perpustakaan", "Y or T"),
     ],

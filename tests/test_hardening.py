@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event, func, select
 
 from portal.config import finalise
 from portal.extensions import db
-from portal.models import Assessor, User
+from portal.models import Assessor, BnspCode, User
 from portal.security import neutralise_cell
 from tests.conftest import csrf_token, login, make_user
 from tests.test_case_actions import make_case
@@ -115,6 +116,8 @@ def test_the_virtualenv_build_tools_are_past_their_known_advisories():
     setuptools = tuple(int(part) for part in version("setuptools").split(".")[:2])
     assert setuptools >= (78, 1)  # CVE-2025-47273 (path traversal) fixed in 78.1.1
     assert tuple(int(part) for part in version("wheel").split(".")[:2]) >= (0, 38)
+    # CVE-2023-5752 fixed in 23.3; Python 3.11's ensurepip brings 23.2.1
+    assert tuple(int(part) for part in version("pip").split(".")[:2]) >= (23, 3)
 
 
 # --- finding 13: unique values are form errors --------------------------------------------------
@@ -151,6 +154,114 @@ def test_linking_a_user_to_an_asesor_record_another_user_holds_is_a_form_error(a
     db.session.expire_all()
     assert db.session.get(User, holder.id).assessor_id == assessor.id
     assert db.session.get(User, other.id).assessor_id is None
+
+
+def _user_form(username: str, full_name: str = "Rina Wulandari") -> dict[str, str]:
+    return {
+        "username": username,
+        "full_name": full_name,
+        "role_names": "secretariat",
+        "active": "y",
+        "new_password": "kopi tubruk 28A",
+    }
+
+
+def _code_form(kind: str) -> dict[str, str]:
+    return {"kind": kind, "code": "31", "name": "DKI Jakarta"}
+
+
+@pytest.mark.parametrize(
+    ("screen", "model", "first", "again", "elsewhere"),
+    [
+        # one unique column
+        ("user", User, _user_form("rina"), _user_form("rina"), _user_form("rina2")),
+        # a unique pair (kind, code): the same code in another table is no conflict
+        (
+            "bnsp_code",
+            BnspCode,
+            _code_form("provinsi"),
+            _code_form("provinsi"),
+            _code_form("pendidikan"),
+        ),
+    ],
+)
+def test_every_kind_of_unique_constraint_is_a_form_error(
+    app, client, screen, model, first, again, elsewhere
+):
+    make_user("admin", "admin", locale="en")
+    login(client, "admin")
+    url = f"/admin/{screen}/new/"
+
+    def post(data: dict[str, str]):
+        return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+
+    def count() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    before = count()
+    assert post(first).status_code == 302
+    refused = post(again)
+    assert refused.status_code == 200
+    # beside the field: ours, or Flask-Admin's own for a single unique column it converts
+    assert UNIQUE_MESSAGE in refused.text or "Already exists." in refused.text
+    assert count() == before + 1
+    assert post(elsewhere).status_code == 302
+    assert count() == before + 2
+
+
+def test_a_save_that_loses_a_race_for_a_unique_value_is_a_clear_message(app, client):
+    """Another save commits the same value between the form's check and the insert: the
+    database's constraint refuses it, and the person reads why (the form again, never a 500)."""
+    make_user("admin", "admin", locale="en")
+    login(client, "admin")
+    url = "/admin/bnsp_code/new/"
+    token = csrf_token(client, url)
+    raced = []
+
+    def the_other_save_first(conn, cursor, statement, *_args):  # noqa: ANN001
+        if statement.startswith("INSERT INTO bnsp_code") and not raced:
+            raced.append(statement)
+            conn.exec_driver_sql(
+                "INSERT INTO bnsp_code (kind, code, name) VALUES ('provinsi', '31', 'other')"
+            )
+
+    event.listen(db.engine, "before_cursor_execute", the_other_save_first)
+    try:
+        answer = client.post(url, data={"csrf_token": token, **_code_form("provinsi")})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", the_other_save_first)
+    assert raced and answer.status_code == 200
+    assert "Nothing was saved: another record already holds one of these values" in answer.text
+    assert 'name="code"' in answer.text and 'value="31"' in answer.text  # the form, as typed
+    db.session.rollback()
+    assert client.get("/admin/bnsp_code/").status_code == 200  # the next request works
+
+
+# --- the names item: invisible and direction characters refused on every staff name form -------
+
+
+@pytest.mark.parametrize(
+    ("screen", "form"),
+    [
+        ("user", _user_form("rina", "Rina \u202eWulandari")),
+        (
+            "assessor",
+            {"full_name": "Asesor \u2066Satu\u2069", "met_number": "MET.000.001668 2012"},
+        ),
+    ],
+)
+def test_a_staff_or_asesor_name_with_a_direction_control_is_refused_beside_the_field(
+    app, client, screen, form
+):
+    make_user("admin", "admin", locale="en")
+    login(client, "admin")
+    url = f"/admin/{screen}/new/"
+    answer = client.post(url, data={"csrf_token": csrf_token(client, url), **form})
+    assert answer.status_code == 200
+    assert "text-direction control character (U+" in answer.text
+    assert db.session.scalar(select(func.count()).select_from(Assessor)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # the admin only
 
 
 # --- finding 1: database text is never passed to gettext ----------------------------------------

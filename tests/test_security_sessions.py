@@ -290,8 +290,11 @@ def test_each_login_after_a_logout_gets_a_new_remember_token(app):
 def test_password_role_and_activity_changes_revoke_every_session(app, change):
     admin_user = make_user("admin", "admin")
     user = make_user("sekretariat", "secretariat")
-    remember = _remembered_login(app.test_client())
+    browser = app.test_client()
+    remember = _remembered_login(browser)
+    session_cookie = browser.get_cookie("session").value
     assert _replay(app, remember=remember) == 200
+    assert _replay(app, session_cookie=session_cookie) == 200
     if change == "password":
         user.password_hash = hash_password("kopi tubruk di salemba")
     elif change == "roles":
@@ -300,6 +303,7 @@ def test_password_role_and_activity_changes_revoke_every_session(app, change):
         user.active = False
     db.session.commit()
     assert _replay(app, remember=remember) == 302
+    assert _replay(app, session_cookie=session_cookie) == 302
     assert admin_user.session_version == 1  # only that user's sessions end
 
 

@@ -343,8 +343,10 @@ class SecureModelView(ModelView):
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """A unique or foreign-key constraint the form check could not see (two saves at once):
-        a clear message, not the database's own text."""
+        a clear message, not the database's own text. The failed transaction is rolled back
+        first: the message's language is read off the user, which would query the broken session."""
         if isinstance(exc, IntegrityError):
+            db.session.rollback()
             flash(
                 gettext(
                     "Nothing was saved: another record already holds one of these values, or "

@@ -29,13 +29,15 @@ from ..rules.vocabulary import (
     JobFit,
     Purpose,
 )
-from ..validators import EmailAddress, Nik, Phone
+from ..validators import EmailAddress, Nik, PersonName, Phone
 
 
 class RegisterForm(FlaskForm):
     """A new applicant account: name, NIK, e-mail and a password (the staff policy)."""
 
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=200), PersonName()]
+    )
     nik = StringField(_l("NIK"), validators=[DataRequired(), Nik()])
     email = StringField(_l("E-mail"), validators=[DataRequired(), EmailAddress()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])

@@ -158,7 +158,7 @@ def register() -> Any:
                 account = ApplicantAccount(
                     email=email,
                     nik=form.nik.data,
-                    full_name=" ".join(form.full_name.data.split()),
+                    full_name=form.full_name.data,
                     password_hash=password_hash,
                 )
                 db.session.add(account)

@@ -8,7 +8,7 @@ Nothing is half-imported: any refusal rolls the whole import back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -43,12 +43,17 @@ class NumberChange:
 
 
 def record_bnsp_numbers(
-    session: Session, actor: User, changes: Sequence[NumberChange], source: str
+    session: Session,
+    actor: User,
+    changes: Sequence[NumberChange],
+    source: str,
+    receipt: Callable[[int], None] | None = None,
 ) -> int:
     """Write BNSP's numbers onto certificates, all or none; the count of certificates changed.
 
     Refused (nothing written) when a certificate's numbers changed since the preview, or when a
-    number was taken by another certificate meanwhile.
+    number was taken by another certificate meanwhile. `receipt` is called with the count inside
+    the transaction, so what the caller records of the import commits with it or not at all.
     """
     if not changes:
         return 0
@@ -96,6 +101,8 @@ def record_bnsp_numbers(
                 for change in changes
             ],
         )
+        if receipt:
+            receipt(len(changes))
     return len(changes)
 
 
@@ -149,13 +156,15 @@ def import_applications(
     applications: Sequence[NewApplication],
     source: str,
     today: date,
+    receipt: Callable[[IntakeResult], None] | None = None,
 ) -> IntakeResult:
     """Create the applicants and draft cases of checked intake rows, in one transaction.
 
     The schedules are locked first; then each row is checked again against the database as it
     is now (an earlier case of the same NIK, scheme and schedule; the deadline; the quota, counted
     row by row), so a row refused here makes nothing and the others go ahead. One audit event per
-    applicant created or updated and per case, with the file as the source.
+    applicant created or updated and per case, with the file as the source. `receipt` is called
+    with the result inside the transaction (see `record_bnsp_numbers`).
     """
     result = IntakeResult()
     if not applications:
@@ -214,6 +223,8 @@ def import_applications(
                 }
             )
         write_events(session, rows)
+        if receipt:
+            receipt(result)
     return result
 
 

@@ -4,7 +4,9 @@ The functions here take a session and the uploaded bytes (no request). A job's r
 report, kept as JSON in the job's result file: the preview's rows (for a check) or what the
 commit did (cases made, rows refused, numbers recorded), which the exchange screens render.
 A refused file is a report too (its reason is shown in the reader's language), not a failure.
-The commit stays all or nothing: it is the same one-transaction write as before.
+The commit stays all or nothing: it is the same one-transaction write as before, and it stores
+its report on the job in that transaction, so a run of the job after a worker was killed past
+the commit hands back the first run's report instead of importing again.
 """
 
 from __future__ import annotations
@@ -17,20 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..casework import Settings
-from ..casework.imports import import_applications, record_bnsp_numbers
+from ..casework.imports import IntakeResult, import_applications, record_bnsp_numbers
 from ..models import Job, User
 from ..rules.identity import Message
 from ..rules.vocabulary import N_
 from ..rules.workflow import Refusal
+from ..transactions import writing
 from . import bnsp_numbers, intake, pending, reading, template
 
 CHECK, COMMIT = "import_check", "import_commit"
 INTAKE, NUMBERS = "intake", "numbers"
 REPORT_NAME = "report.json"
 Progress = Callable[[int, int], None]
+Receipt = Callable[[dict[str, Any]], None]
 
 
 def check_intake(
@@ -58,34 +63,56 @@ def commit_intake(
     accepted: list[int],
     today: date,
     progress: Progress,
+    receipt: Receipt,
 ) -> dict[str, Any]:
-    """Check the file again and import its valid rows; what was made and every row refused."""
+    """Check the file again and import its valid rows; what was made and every row refused
+    (also handed to `receipt` inside the import's transaction)."""
     checked = check_intake(session, data, filename, today, progress)
-    result = import_applications(session, actor, checked.applications(accepted), filename, today)
     names = {row.row: row.name for row in checked.rows}
-    refused = [(row.row, row.name, row.errors) for row in checked.invalid]
-    refused += [(n, names.get(n, ""), {"": reason}) for n, reason in result.refused]
+
+    def report(result: IntakeResult) -> dict[str, Any]:
+        refused = [(row.row, row.name, row.errors) for row in checked.invalid]
+        refused += [(n, names.get(n, ""), {"": reason}) for n, reason in result.refused]
+        return {
+            "made": result.made,
+            "updated": result.updated,
+            "refused": [
+                (n, name, {c: asdict(m) for c, m in errors.items()})
+                for n, name, errors in sorted(refused, key=lambda r: r[0])
+            ],
+        }
+
+    applications = checked.applications(accepted)
+    result = import_applications(
+        session, actor, applications, filename, today, lambda made: receipt(report(made))
+    )
     progress(len(checked.rows), len(checked.rows))
-    return {
-        "made": result.made,
-        "updated": result.updated,
-        "refused": [
-            (n, name, {c: asdict(m) for c, m in errors.items()})
-            for n, name, errors in sorted(refused, key=lambda r: r[0])
-        ],
-    }
+    return report(result)
 
 
 def commit_numbers(
-    session: Session, actor: User, data: bytes, filename: str, today: date, progress: Progress
+    session: Session,
+    actor: User,
+    data: bytes,
+    filename: str,
+    today: date,
+    progress: Progress,
+    receipt: Receipt,
 ) -> dict[str, Any]:
-    """Check the file again and record its numbers: all, or none when any row has an error."""
+    """Check the file again and record its numbers: all, or none when any row has an error
+    (the count also handed to `receipt` inside the import's transaction)."""
     checked = check_numbers(session, data, filename, today, progress)
     if checked.errors:
         refusal = Message(N_("Nothing was recorded: the file has rows with errors."))
         return {"recorded": 0, "refusal": asdict(refusal), "rows": _number_rows(checked)}
     try:
-        done = record_bnsp_numbers(session, actor, checked.to_commit(), filename)
+        done = record_bnsp_numbers(
+            session,
+            actor,
+            checked.to_commit(),
+            filename,
+            lambda recorded: receipt({"recorded": recorded}),
+        )
     except Refusal as refused:
         return {"recorded": 0, "refusal": {"msgid": refused.msgid, "params": refused.params}}
     progress(len(checked.rows), len(checked.rows))
@@ -93,31 +120,105 @@ def commit_numbers(
 
 
 def run(session: Session, job: Job, progress: Progress, out: Path) -> str:
-    """The worker's side of an import job: check or commit the kept upload, keep the report."""
-    kind, token, filename = job.params["kind"], job.params["token"], job.params["filename"]
-    today = Settings.of(current_app.config).today
-    report: dict[str, Any] = {"kind": kind, "filename": filename}
-    data = pending.read(token)
+    """The worker's side of an import job: check or commit the kept upload, keep the report.
+
+    A commit whose report is already on the job (an earlier run was killed after committing)
+    returns that report: the rows were imported once, and the person reads what that did.
+    """
+    if job.kind == CHECK:
+        text = json.dumps(_check(session, job, progress), default=str)
+    else:
+        text = job.report or _commit_once(session, job, progress)
+        progress(job.total, job.total)
+        pending.remove(job.params["token"])  # consumed: its report is committed
+    out.write_text(text, encoding="utf-8")
+    return REPORT_NAME
+
+
+def _commit_once(session: Session, job: Job, progress: Progress) -> str:
+    """Import the upload, its report stored with it. When another run of the job (started
+    meanwhile, its lease run out) stored one first, this import rolls back: that report."""
+    receipt = _Receipt(session, job.id)
     try:
-        if data is None:
-            raise reading.FileRefused(N_("The upload has expired: upload the file again."))
-        if job.kind == CHECK and kind == INTAKE:
+        return receipt.keep(_commit(session, job, progress, receipt))
+    except _Committed:
+        return session.scalar(select(Job.report).where(Job.id == receipt.job_id)) or ""
+
+
+def _check(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
+    """The preview's report of a large upload."""
+    kind, filename = job.params["kind"], job.params["filename"]
+    report: dict[str, Any] = {"kind": kind, "filename": filename}
+    today = Settings.of(current_app.config).today
+    try:
+        data = _upload(job)
+        if kind == INTAKE:
             report["rows"] = _intake_rows(check_intake(session, data, filename, today, progress))
-        elif job.kind == CHECK:
-            report["rows"] = _number_rows(check_numbers(session, data, filename, today, progress))
         else:
-            actor = session.get(User, job.user_id)
-            if kind == INTAKE:
-                accepted = job.params.get("updates", [])
-                done = commit_intake(session, actor, data, filename, accepted, today, progress)
-            else:
-                done = commit_numbers(session, actor, data, filename, today, progress)
-            report.update(done)
-            pending.remove(token)
+            report["rows"] = _number_rows(check_numbers(session, data, filename, today, progress))
     except reading.FileRefused as refused:
         report["file_refused"] = asdict(refused.message)
-    out.write_text(json.dumps(report, default=str), encoding="utf-8")
-    return REPORT_NAME
+    return report
+
+
+def _commit(session: Session, job: Job, progress: Progress, receipt: Receipt) -> dict[str, Any]:
+    """Import the upload; what it did, as the report."""
+    kind, filename = job.params["kind"], job.params["filename"]
+    report: dict[str, Any] = {"kind": kind, "filename": filename}
+    today = Settings.of(current_app.config).today
+    actor = session.get(User, job.user_id)
+
+    def with_head(done: dict[str, Any]) -> None:
+        receipt({**report, **done})
+
+    try:
+        data = _upload(job)
+        if kind == INTAKE:
+            accepted = job.params.get("updates", [])
+            report.update(
+                commit_intake(session, actor, data, filename, accepted, today, progress, with_head)
+            )
+        else:
+            report.update(
+                commit_numbers(session, actor, data, filename, today, progress, with_head)
+            )
+    except reading.FileRefused as refused:
+        report["file_refused"] = asdict(refused.message)
+    return report
+
+
+def _upload(job: Job) -> bytes:
+    data = pending.read(job.params["token"])
+    if data is None:
+        raise reading.FileRefused(N_("The upload has expired: upload the file again."))
+    return data
+
+
+class _Committed(Exception):
+    """Another run of the job stored its report first."""
+
+
+class _Receipt:
+    """Stores a commit's report on its job: inside the import's transaction when it writes, in a
+    transaction of its own when it writes nothing (a refusal, nothing to import)."""
+
+    def __init__(self, session: Session, job_id: int) -> None:
+        self.session, self.job_id = session, job_id
+        self.text = ""
+
+    def __call__(self, report: dict[str, Any]) -> None:
+        text = json.dumps(report, default=str)
+        first = update(Job).where(Job.id == self.job_id, Job.report.is_(None))
+        if not self.session.execute(first.values(report=text)).rowcount:
+            raise _Committed  # rolls this run's transaction back, with its rows
+        self.text = text
+
+    def keep(self, report: dict[str, Any]) -> str:
+        """The stored report: stored now unless the import's transaction did."""
+        if not self.text:
+            with writing(self.session):
+                self(report)
+        return self.text
 
 
 def load(path: str) -> dict[str, Any]:

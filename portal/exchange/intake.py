@@ -247,6 +247,7 @@ def _checked(
         if len(text) > limit:
             errors[column] = Message(N_("at most %(max)d characters"), {"max": limit})
         data[attr] = text or None
+    _parse(row, "nama_asesi", values, identity.parse_person_name, "full_name")
     _parse(row, "nik", values, lambda raw: identity.parse_nik(raw, today).number, "nik")
     _parse(row, "telp", values, identity.parse_phone, "phone")
     _parse(row, "email", values, identity.parse_email, "email")
