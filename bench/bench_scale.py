@@ -272,6 +272,7 @@ def in_process_app(target: Target):  # noqa: ANN201
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": SECRET,
+            "DEMO": True,  # the demo portal, as served (PUBLIC_BASE_URL unset)
         }
     )
 
