@@ -264,6 +264,7 @@ class Portal(System):
                     "RATELIMIT_ENABLED": False,
                     "WTF_CSRF_ENABLED": False,  # the query count's in-process login
                     "SECRET_KEY": SECRET,
+                    "DEMO": True,  # the demo portal, as served (PUBLIC_BASE_URL unset)
                 }
             )
         return self.app

@@ -299,6 +299,7 @@ def in_process_app(target: Target):  # noqa: ANN201
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": SECRET,
+            "DEMO": True,  # the demo portal, as served (PUBLIC_BASE_URL unset)
         }
     )
 
@@ -385,9 +386,11 @@ def query_counts(app, paths: list[tuple[str, str]], username: str) -> dict[str, 
 
 class Snapshot:
     """The rows an action may change, put back after a timed run: the cases and their units,
-    certificates they replace, the number counters; rows the action added are deleted."""
+    certificates they replace, the number counters; rows the action added are deleted (its
+    queued e-mails too: kept, each run's keys for the same cases would pile up in the outbox's
+    indexes, and every later run would write more pages than the one before)."""
 
-    ADDED = ("audit_event", "appeal", "certificate")  # child tables first
+    ADDED = ("audit_event", "appeal", "certificate", "outbox_message")  # child tables first
 
     def __init__(self, session, case_ids: list[int]) -> None:  # noqa: ANN001
         from sqlalchemy import func, select

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,4 +55,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     admin_views.init_app(app)
     cli.init_app(app)
     worker_cli.init_app(app)
+    if not app.testing:
+        _keep_out_of_collections()
     return app
+
+
+def _keep_out_of_collections() -> None:
+    """Take what the process has built so far (modules, the app, its views, metadata and
+    catalogues: it lives as long as the process) out of the garbage collector's passes. A
+    request that allocates many objects, such as a bulk action's thousand facts, rows and
+    messages, set off full passes that walked all of it each time (issue 17). Tests build an
+    app per test and keep the collector as it is."""
+    gc.collect()
+    gc.freeze()

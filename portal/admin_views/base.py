@@ -9,7 +9,6 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.form import InlineModelConverter
-from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_admin.helpers import get_redirect_target
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..casework import audit
+from ..casework.tables import among
 from ..extensions import db
 from ..i18n import admin_type_formatters
 from ..rules.access import SCREENS, can_read, can_write
@@ -418,9 +418,8 @@ class SecureModelView(ModelView):
             wanted = [i for i in dict.fromkeys(int(i) for i in ids) if 0 < i <= MAX_ID]
         except ValueError:
             return []
-        rows = get_query_for_ids(self.get_query(), self.model, wanted).with_entities(
-            self.get_pk_value_column()
-        )
+        pk = self.get_pk_value_column()
+        rows = self.get_query().filter(among(db.session, pk, wanted)).with_entities(pk)
         allowed = {row[0] for row in rows}
         return [i for i in wanted if i in allowed]
 

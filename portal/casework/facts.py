@@ -40,7 +40,7 @@ from ..rules.workflow import (
     MeetingFacts,
     UnitFacts,
 )
-from .tables import APPLICANT, ASSESSOR, CASE, CERT, UNIT, USER
+from .tables import APPLICANT, ASSESSOR, CASE, CERT, UNIT, USER, among
 
 _STATUSES = {status.value: status for status in CaseStatus}  # a dict lookup: Enum() is slow
 _SEP = "\x1f"  # joins strings aggregated in SQL; no file name or code contains it
@@ -136,7 +136,7 @@ def _case_rows(
         .outerjoin(ASSESSOR, ASSESSOR.c.id == c.assessor_id)
         .outerjoin(USER, USER.c.assessor_id == c.assessor_id)
         .outerjoin(CERT, CERT.c.case_id == c.id)
-        .where(c.id.in_(case_ids))
+        .where(among(session, c.id, case_ids))
         .order_by(c.id)
     )
     if profile:
@@ -170,7 +170,7 @@ def _unit_facts(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[Un
             scheme_unit,
             and_(chosen.scheme_id == CASE.c.scheme_id, chosen.unit_id == u.unit_id),
         )
-        .where(u.case_id.in_(case_ids))
+        .where(among(session, u.case_id, case_ids))
         .order_by(u.id)
     )
     found: dict[int, list[UnitFacts]] = defaultdict(list)
@@ -215,7 +215,7 @@ def _attachment_facts(session: Session, case_ids: Sequence[int]) -> dict[int, At
             func.aggregate_strings(unjudged, _SEP),
             func.aggregate_strings(inadequate, _SEP),
         )
-        .where(a.case_id.in_(case_ids), a.is_current.is_(True))
+        .where(among(session, a.case_id, case_ids), a.is_current.is_(True))
         .group_by(a.case_id)
     )
     return {

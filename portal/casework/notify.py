@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..outbox import queue_emails
 from ..rules.workflow import Action
+from .tables import among
 
 if TYPE_CHECKING:
     from .transitions import Batch
@@ -111,7 +112,7 @@ def _cases(session: Session, ids: list[int]) -> list[Any]:
             .join(Scheme, Scheme.id == Case.scheme_id)
             .outerjoin(Assessor, Assessor.id == Case.assessor_id)
             .outerjoin(assessor_user, assessor_user.c.assessor_id == Case.assessor_id)
-            .where(Case.id.in_(ids))
+            .where(among(session, Case.id, ids))
             .order_by(Case.id)
         ).all()
     )
@@ -142,7 +143,7 @@ def _planned(session: Session, ids: list[int], _batch: Batch) -> dict[int, dict[
             Tuk.address,
         )
         .outerjoin(Tuk, Tuk.id == Case.tuk_id)
-        .where(Case.id.in_(ids))
+        .where(among(session, Case.id, ids))
     )
     return {
         r.id: {
@@ -162,7 +163,7 @@ def _decided(session: Session, ids: list[int], batch: Batch) -> dict[int, dict[s
     rows = session.execute(
         select(CaseUnit.case_id, Unit.code, Unit.title, CaseUnit.result)
         .join(Unit, Unit.id == CaseUnit.unit_id)
-        .where(CaseUnit.case_id.in_(ids))
+        .where(among(session, CaseUnit.case_id, ids))
         .order_by(CaseUnit.case_id, Unit.code)
     )
     for r in rows:
@@ -185,7 +186,7 @@ def _issued(session: Session, ids: list[int], _batch: Batch) -> dict[int, dict[s
     rows = session.execute(
         select(
             Certificate.case_id, Certificate.number, Certificate.issued_on, Certificate.expires_on
-        ).where(Certificate.case_id.in_(ids))
+        ).where(among(session, Certificate.case_id, ids))
     )
     return {
         r.case_id: {
@@ -202,7 +203,7 @@ def _appeals(session: Session, ids: list[int], _batch: Batch) -> dict[int, dict[
     """The case's latest appeal: when it was filed, and its outcome once decided."""
     rows = session.execute(
         select(Appeal.case_id, Appeal.filed_on, Appeal.status, Appeal.decision_reason)
-        .where(Appeal.case_id.in_(ids))
+        .where(among(session, Appeal.case_id, ids))
         .order_by(Appeal.case_id, Appeal.id)
     )
     return {

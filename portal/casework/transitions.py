@@ -35,7 +35,7 @@ from .effects import SIDE_EFFECTS
 from .facts import load_facts, resolve_inputs
 from .notify import after_transition
 from .settings import Outcome, Settings, actor_of
-from .tables import CASE, UNIT
+from .tables import CASE, UNIT, among
 
 BATCH_SIZE = 2000  # cases per transaction: bounded bind parameters and lock time
 
@@ -148,7 +148,7 @@ def _write_statuses(batch: Batch) -> set[int]:
     for (source, target, columns), ids in groups.items():
         statement = (
             update(CASE)
-            .where(CASE.c.id.in_(ids), CASE.c.status == source)
+            .where(among(batch.session, CASE.c.id, ids), CASE.c.status == source)
             .values(status=target, **dict(columns))
             .returning(CASE.c.id)
         )
@@ -165,6 +165,6 @@ def _write_units(batch: Batch) -> None:
     for (unit_id, columns), case_ids in groups.items():
         batch.session.execute(
             update(UNIT)
-            .where(UNIT.c.unit_id == unit_id, UNIT.c.case_id.in_(case_ids))
+            .where(UNIT.c.unit_id == unit_id, among(batch.session, UNIT.c.case_id, case_ids))
             .values(dict(columns))
         )

@@ -287,5 +287,8 @@ _EDUCATION_RANK = {
 
 
 def education_rank(level: Education | str) -> int:
-    """Rank an education level, so a minimum education is a comparison of two numbers."""
-    return _EDUCATION_RANK[Education(level)]
+    """Rank an education level, so a minimum education is a comparison of two numbers. A known
+    level is looked up as it is (an Education is its text); only another is given to
+    Education(), which refuses it (a bulk verify ranks thousands: Enum() is slow)."""
+    rank = _EDUCATION_RANK.get(level)
+    return rank if rank is not None else _EDUCATION_RANK[Education(level)]
