@@ -231,6 +231,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=PG_URL, help="any database on the server to use")
     parser.add_argument("--pg-db", default="bench_rush", help="the database made and dropped")
     args = parser.parse_args()
+    if not 0 < args.users < 10_000:
+        parser.error("--users: 1 to 9,999 (the accounts' NIKs end in a 4-digit number)")
     os.environ.setdefault("PORTAL_DEMO", "1")  # a throw-away database: no public address needed
     if not postgres_answers(args.pg_url):
         sys.exit(f"PostgreSQL does not answer at {args.pg_url.split('@')[-1]}")
