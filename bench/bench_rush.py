@@ -132,6 +132,28 @@ def upload_files(work: Path) -> dict[str, str]:
     return {name: str(path) for name, path in paths.items()}
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used, from /proc (0 for one that ended)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def server_processes(server, pg_url: str, database: str) -> list[int]:  # noqa: ANN001
+    """gunicorn's workers and the PostgreSQL backends connected to the database."""
+    with _pg_admin(pg_url) as admin:
+        backends = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+        ).fetchall()
+    return server.workers() + [pid for (pid,) in backends]
+
+
 def warm_up(port: int, workers: int) -> None:
     """A few visits of the public pages, so that each worker has loaded its templates and
     connected to the database before the rush (as a server that has been running has)."""
@@ -253,9 +275,16 @@ def main() -> None:
         env = target.env() | {"APPLICANT_RATE_LIMIT": "100000/minute"}
         with gunicorn(env, work / "gunicorn.log", workers=args.workers) as server:
             warm_up(server.port, args.workers)
+            before = cpu_seconds(server_processes(server, args.pg_url, args.pg_db))
             results, seconds = run_locust(server.port, args, work)
+            # the backends that warming up opened are the pools' (each worker keeps its own)
+            used = cpu_seconds(server_processes(server, args.pg_url, args.pg_db)) - before
         print("load average after: ", Path("/proc/loadavg").read_text().strip())
         print(f"locust ran {seconds:.0f} s; outcomes: {results['outcomes']}")
+        print(
+            f"CPU of the server (gunicorn workers and their PostgreSQL backends): {used:.0f} s, "
+            f"{used * 1000 / args.users:.0f} ms per applicant's journey"
+        )
         for error in results["errors"]:
             print("  failure:", error)
         fast = report(results["requests"])
