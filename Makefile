@@ -7,7 +7,7 @@ PORT      ?= 5000
 PG_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_DEMO ?= 1
 
-.PHONY: run test lint test-sqlite test-postgres bench bench-peer i18n audit clean install
+.PHONY: run test lint test-sqlite test-postgres bench bench-peer bench-rush i18n audit clean install
 .PHONY: e2e-deps test-e2e pdf-deps office-deps redis-deps
 
 $(STAMP): pyproject.toml
@@ -160,6 +160,20 @@ ROUNDS            ?= 5
 bench-peer: $(STAMP)
 	$(PY) bench/bench_peer.py --cases $(CASES) --rounds $(ROUNDS) --pg-url '$(PG_SERVER)' \
 		--pg-portal-db $(PEER_PG_PORTAL_DB) --pg-peer-db $(PEER_PG_PEER_DB)
+
+# The applicant rush: USERS applicants (300) apply for one schedule of QUOTA seats (250), SPAWN_RATE
+# starting a second (5: all within a minute), on PostgreSQL (a database bench_rush on PG_SERVER,
+# dropped after) behind gunicorn with 2 x cores + 1 workers; driven by locust, the `bench` extra,
+# installed here only (not by `make install` or `make test`). Prints p50/p95 per request, the
+# failures, and checks that exactly the quota got a seat.
+USERS      ?= 300
+QUOTA      ?= 250
+SPAWN_RATE ?= 5
+
+bench-rush: $(STAMP)
+	@$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/bench_rush.py --users $(USERS) --quota $(QUOTA) --spawn-rate $(SPAWN_RATE) \
+		--pg-url '$(PG_SERVER)'
 
 # Known advisories in the installed packages (pip-audit asks PyPI's JSON API for each one).
 # Fails on an advisory. Without an answer from PyPI it says that nothing was audited and exits 0:

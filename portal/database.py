@@ -1,4 +1,4 @@
-"""Database wiring: SQLite pragmas and write locking, migrations."""
+"""Database wiring: SQLite pragmas and write locking, PostgreSQL without JIT, migrations."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ from .config import PROJECT_DIR
 from .extensions import db, migrate
 from .transactions import WRITE_LOCK
 
+# PostgreSQL compiles a query to machine code (JIT) once its estimated cost passes
+# `jit_above_cost`: worth it for a long analytical query, but for the portal's requests the
+# compiling is most of the time. At 1,000,000 cases a query of the home page's waiting work spent
+# 500 of its 690 ms compiling (bench/bench_scale.py): off for the portal's own connections.
+POSTGRES_OPTIONS = "-c jit=off"
+
 
 def init_app(app: Flask) -> None:
-    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite connections."""
+    """Bind SQLAlchemy and Flask-Migrate, and tune SQLite and PostgreSQL connections."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault(
+            "connect_args", {"options": POSTGRES_OPTIONS}
+        )
     if uri.startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault(

@@ -144,6 +144,12 @@ def test_a_large_table_is_counted_by_the_planners_estimate_on_postgresql(app, ma
         assert str(count) == f"≈ {CASES}"
 
 
+def test_postgresql_compiles_no_query_of_the_portal_just_in_time(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no JIT")
+    assert db.session.scalar(text("SHOW jit")) == "off"  # compiling cost more than it saved
+
+
 def test_list_counts_read_in_the_users_language(app):
     with app.test_request_context(headers={"Accept-Language": "id"}):
         assert str(ListCount(10_000, capped=True)) == "10.000+"
