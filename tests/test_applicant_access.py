@@ -15,6 +15,7 @@ from portal.models import Attachment, Case
 from portal.rules.vocabulary import Role
 from tests.applicant_world import (
     PDF,
+    PROFILE,
     browser,
     fill_profile,
     make_account,
@@ -132,6 +133,22 @@ def test_the_owner_opens_every_page_of_their_own(app, world):
         _stage_for(name, world["case_id"])
         response = owner.get(url)
         assert response.status_code in (200, 302), (url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("asked", "lands_on"),
+    [
+        ("/asesi/jadwal/1", "/asesi/jadwal/1"),  # where "Daftar" sent them to fill the profile
+        ("https://evil.example/asesi/", "/asesi/"),
+        ("//evil.example/asesi/", "/asesi/"),
+        ("/admin/", "/asesi/"),
+    ],
+)
+def test_saving_the_profile_goes_on_only_to_a_page_of_the_applicant_portal(world, asked, lands_on):
+    page = f"/asesi/profil?next={asked}"
+    response = post(world["owner"], page, "/asesi/profil", **PROFILE)
+    assert response.status_code == 302
+    assert response.headers["Location"] == lands_on
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)

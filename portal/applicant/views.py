@@ -407,7 +407,7 @@ def profile() -> Any:
         with refusal_flashed():
             online.save_profile(db.session, account, values)
             flash(gettext("Your data is saved."), "success")
-            return redirect(request.args.get("next") or url_for("asesi.home"))
+            return redirect(_safe_next(request.args.get("next")))
     return render_template("applicant/profile.html", form=form, account=account)
 
 
