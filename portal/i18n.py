@@ -53,6 +53,7 @@ from .rules.vocabulary import (
     CASE_STATUS_LABELS,
     CERTIFICATE_STATUS_LABELS,
     CONFLICT_KIND_LABELS,
+    JOB_FIT_LABELS,
     N_,
     PURPOSE_LABELS,
     ROLE_LABELS,
@@ -279,6 +280,7 @@ LABELS = {
     "tuk": TUK_TYPE_LABELS,
     "attachment": ATTACHMENT_KIND_LABELS,
     "appeal": APPEAL_STATUS_LABELS,
+    "job_fit": JOB_FIT_LABELS,
 }
 
 

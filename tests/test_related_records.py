@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_date
+
 from portal.extensions import db
-from portal.models import Appeal, CaseUnit, Certificate, Unit
+from portal.models import Appeal, CaseUnit, Certificate, SurveillanceReport, Unit
 from tests.conftest import login, quorate_meeting
 from tests.test_case_actions import _second_applicant, make_case
 
@@ -123,3 +125,37 @@ def test_an_appeal_page_shows_its_case_and_the_decision_in_constant_queries(
     after, html = counted(client, queries, f"/admin/appeal/details/?id={appeal.id}")
     assert before == after, queries
     assert html[html.index('id="appeal-units"') :].count("<tr>") == 1 + 7
+
+
+def test_a_certificate_page_lists_its_surveillance_reports_in_constant_queries(
+    client, catalogue, staff, queries
+):
+    meeting = quorate_meeting(staff["chair"], TODAY)
+    [case] = decided_cases(catalogue, meeting, 1)
+    certificate = certify(case, 1)
+    url = f"/admin/certificate/details/?id={certificate.id}"
+    login(client, "sekretariat")
+    none, html = counted(client, queries, url)
+    assert "Belum ada laporan surveilan." in html
+    # its dates written out like the page's others, the expiry too (the list keeps them short)
+    assert format_date(certificate.expires_on, "long", locale="id") in html
+    reports = [
+        SurveillanceReport(
+            certificate_id=certificate.id,
+            due_on=TODAY + timedelta(days=365 * year),
+            submitted_on=TODAY + timedelta(days=365 * year - 10),
+            placement=f"Perpustakaan Daerah {year}",
+            duties="Pengolahan bahan pustaka",
+            job_fit="sesuai",
+        )
+        for year in (1, 2, 3)
+    ]
+    db.session.add_all(reports)
+    db.session.commit()
+    many, html = counted(client, queries, url)
+    assert none == many, queries
+    section = html[html.index('id="certificate-surveillance"') :]
+    assert [f"Perpustakaan Daerah {year}" in section for year in (3, 2, 1)] == [True] * 3
+    assert section.index("Daerah 3") < section.index("Daerah 1")  # the latest first
+    for report in reports:
+        assert f'href="/admin/surveillance/details/?id={report.id}"' in section

@@ -18,6 +18,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import casework
+from ..casework import related
 from ..casework.waiting import certificate_worklist
 from ..documents.views import zip_response
 from ..extensions import db
@@ -94,6 +95,14 @@ class CertificateView(SecureModelView):
         "applicant.phone": lambda v, c, m, n: _contact(m),
         "expires_on": lambda v, c, m, n: _due(m.expires_on, m.status, None),
         "next_surveillance_due": lambda v, c, m, n: _due(m.next_surveillance_due, m.status, m.id),
+    }
+    # The record's page has room for the dates written out, as its other dates are.
+    column_formatters_detail = {
+        **column_formatters,
+        "expires_on": lambda v, c, m, n: _due(m.expires_on, m.status, None, "long"),
+        "next_surveillance_due": lambda v, c, m, n: _due(
+            m.next_surveillance_due, m.status, m.id, "long"
+        ),
     }
     column_details_exclude_list = ("verify_code", "series", "seq")
     column_labels = {
@@ -240,6 +249,10 @@ class CertificateView(SecureModelView):
             if certificate.status in row.sources and row.roles.intersection(current_user.roles)
         ]
 
+    def related(self, model: Certificate) -> related.Related:
+        """The certificate's surveillance reports."""
+        return related.certificate_related(db.session, model)
+
     def may_record_surveillance(self, certificate: Certificate) -> bool:
         """True when the user records surveillance reports and the certificate is in force."""
         return certificate.status == CertificateStatus.ACTIVE and bool(
@@ -267,11 +280,13 @@ def _contact(certificate: Certificate) -> Markup:
     return Markup("<br>").join(parts)
 
 
-def _due(day: date | None, status: str, surveillance_of: int | None) -> Markup:
+def _due(
+    day: date | None, status: str, surveillance_of: int | None, style: str = "medium"
+) -> Markup:
     """A due date with how late it is; for surveillance also the button that records it."""
     if day is None:
         return Markup("")
-    shown = Markup('<span class="text-nowrap">{}</span>').format(format_date(day, "medium"))
+    shown = Markup('<span class="text-nowrap">{}</span>').format(format_date(day, style))
     today = casework.Settings.of(current_app.config).today
     live = status == CertificateStatus.ACTIVE
     late = (today - day).days

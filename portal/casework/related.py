@@ -1,6 +1,6 @@
 """The records related to a record's page, where the user stands: a decision meeting's cases,
 an applicant's cases with their certificates and appeals, an appeal's case and the decision it
-appeals. Each is read in a constant number of queries, whatever the number of records, and
+appeals, a certificate's surveillance reports. Each is read in a constant number of queries, whatever the number of records, and
 only the cases the user may see (`scope_cases`) are listed."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..models import (
     Certificate,
     DecisionMeeting,
     Scheme,
+    SurveillanceReport,
     User,
 )
 from ..scoping import scope_cases
@@ -38,11 +39,13 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class Related:
-    """A page's related records: cases, certificates, appeals (each empty when not asked)."""
+    """A page's related records: cases, certificates, appeals, surveillance reports (each
+    empty when not asked)."""
 
     cases: list[CaseRow] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
     appeals: list[Appeal] = field(default_factory=list)
+    surveillance: list[SurveillanceReport] = field(default_factory=list)
 
 
 def _case_rows(session: Session, user: User, *conditions: object) -> list[CaseRow]:
@@ -82,6 +85,18 @@ def applicant_related(session: Session, applicant: Applicant, user: User) -> Rel
         select(Appeal).where(Appeal.case_id.in_(ids)).order_by(Appeal.filed_on.desc())
     ).all()
     return Related(cases=cases, certificates=list(certificates), appeals=list(appeals))
+
+
+def certificate_related(session: Session, certificate: Certificate) -> Related:
+    """The certificate's surveillance reports (seed 2.11), the latest first, whether the holder
+    sent them from the applicant portal or staff recorded them. The certificate's page is
+    already scoped to the user."""
+    reports = session.scalars(
+        select(SurveillanceReport)
+        .where(SurveillanceReport.certificate_id == certificate.id)
+        .order_by(SurveillanceReport.due_on.desc(), SurveillanceReport.id.desc())
+    ).all()
+    return Related(surveillance=list(reports))
 
 
 def appeal_case(session: Session, appeal: Appeal, user: User) -> Case | None:
