@@ -13,7 +13,7 @@ from .casework import audit
 from .extensions import db
 from .models import Assessor, User
 from .passwords import hash_password, password_problem
-from .rules import duties
+from .rules import duties, identity
 from .rules.vocabulary import Role
 
 
@@ -49,6 +49,10 @@ def create_user(
     problem = password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
+    try:  # the same name rule as the user form: the name prints on minutes and letters
+        full_name = identity.parse_person_name(full_name or username)
+    except identity.Invalid as refusal:
+        raise click.ClickException(str(refusal)) from None
     assessor = None
     if assessor_met:
         assessor = db.session.scalar(select(Assessor).where(Assessor.met_number == assessor_met))
@@ -61,7 +65,7 @@ def create_user(
         raise click.ClickException(str(refusal))
     user = User(
         username=username,
-        full_name=full_name or username,
+        full_name=full_name,
         position=position,
         password_hash=hash_password(password),
         assessor=assessor,

@@ -364,6 +364,21 @@ def test_create_user_refuses_mismatched_or_weak_passwords(runner):
     assert count(User) == 0
 
 
+def test_create_user_takes_a_name_by_the_user_forms_rule(runner):
+    hidden = runner.invoke(
+        args=["create-user", "rina", "--role", "secretariat", "--name", "Rina\u202eanirM"],
+        input="kata-sandi-panjang-77\nkata-sandi-panjang-77\n",
+    )
+    assert hidden.exit_code == 1 and "U+202E" in hidden.output
+    assert count(User) == 0
+    spaced = runner.invoke(
+        args=["create-user", "rina", "--role", "secretariat", "--name", "  Rina   Marlina "],
+        input="kata-sandi-panjang-77\nkata-sandi-panjang-77\n",
+    )
+    assert spaced.exit_code == 0, spaced.output
+    assert db.session.scalar(select(User.full_name)) == "Rina Marlina"
+
+
 # --- hostile and huge catalogues (issue 12, finding 11) ----------------------------------------
 
 
