@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,9 +43,11 @@ from bench_scale import (  # noqa: E402 - the scale benchmark's server and datab
     Browser,
     Target,
     _pg_admin,
+    flask_command,
     gunicorn,
     in_process_app,
     postgres_answers,
+    scratch_database,
 )
 
 PASSWORD = "kopi-tubruk-pagi-hari"
@@ -57,14 +58,8 @@ SUBMIT = "POST /asesi/permohonan/[id]/ajukan"
 def prepare(target: Target, users: int, quota: int) -> int:
     """Migrate, load the reference data (CLI), add a TUK, one open schedule and the confirmed
     accounts; the schedule's id."""
-    for command in (["init-db"], ["load-reference"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "portal", *command],
-            env=target.env(),
-            cwd=PROJECT,
-            check=True,
-            capture_output=True,
-        )
+    flask_command(target, "init-db")
+    flask_command(target, "load-reference")
     from sqlalchemy import func, select
 
     from portal import clock
@@ -260,37 +255,34 @@ def main() -> None:
         sys.exit(f"PostgreSQL does not answer at {args.pg_url.split('@')[-1]}")
 
     work = Path(tempfile.mkdtemp(prefix="lsp-rush-"))
-    url = urllib.parse.urlsplit(args.pg_url)._replace(path=f"/{args.pg_db}").geturl()
-    target = Target("postgresql", url, work / "uploads")
-    with _pg_admin(args.pg_url) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{args.pg_db}"')
     try:
-        schedule_id = prepare(target, args.users, args.quota)
-        print(
-            f"Applicant rush: {args.users} applicants at {args.spawn_rate:g}/s, quota {args.quota}, "
-            f"gunicorn {args.workers} workers, PostgreSQL; files in {work}"
-        )
-        print("load average before:", Path("/proc/loadavg").read_text().strip())
-        env = target.env() | {"APPLICANT_RATE_LIMIT": "100000/minute"}
-        with gunicorn(env, work / "gunicorn.log", workers=args.workers) as server:
-            warm_up(server.port, args.workers)
-            before = cpu_seconds(server_processes(server, args.pg_url, args.pg_db))
-            results, seconds = run_locust(server.port, args, work)
-            # the backends that warming up opened are the pools' (each worker keeps its own)
-            used = cpu_seconds(server_processes(server, args.pg_url, args.pg_db)) - before
-        print("load average after: ", Path("/proc/loadavg").read_text().strip())
-        print(f"locust ran {seconds:.0f} s; outcomes: {results['outcomes']}")
-        print(
-            f"CPU of the server (gunicorn workers and their PostgreSQL backends): {used:.0f} s, "
-            f"{used * 1000 / args.users:.0f} ms per applicant's journey"
-        )
-        for error in results["errors"]:
-            print("  failure:", error)
-        fast = report(results["requests"])
-        submitters = next((r["count"] for r in results["requests"] if r["name"] == SUBMIT), 0)
-        exact = check_quota(target, schedule_id, args.quota, submitters)
-        print(f"\nrush targets: {'MET' if fast and exact else 'MISSED'}")
+        with scratch_database(args.pg_url, args.pg_db) as url:
+            target = Target("postgresql", url, work / "uploads")
+            schedule_id = prepare(target, args.users, args.quota)
+            print(
+                f"Applicant rush: {args.users} applicants at {args.spawn_rate:g}/s, quota {args.quota}, "
+                f"gunicorn {args.workers} workers, PostgreSQL; files in {work}"
+            )
+            print("load average before:", Path("/proc/loadavg").read_text().strip())
+            env = target.env() | {"APPLICANT_RATE_LIMIT": "100000/minute"}
+            with gunicorn(env, work / "gunicorn.log", workers=args.workers) as server:
+                warm_up(server.port, args.workers)
+                before = cpu_seconds(server_processes(server, args.pg_url, args.pg_db))
+                results, seconds = run_locust(server.port, args, work)
+                # the backends that warming up opened are the pools' (each worker keeps its own)
+                used = cpu_seconds(server_processes(server, args.pg_url, args.pg_db)) - before
+            print("load average after: ", Path("/proc/loadavg").read_text().strip())
+            print(f"locust ran {seconds:.0f} s; outcomes: {results['outcomes']}")
+            print(
+                f"CPU of the server (gunicorn workers and their PostgreSQL backends): {used:.0f} s, "
+                f"{used * 1000 / args.users:.0f} ms per applicant's journey"
+            )
+            for error in results["errors"]:
+                print("  failure:", error)
+            fast = report(results["requests"])
+            submitters = next((r["count"] for r in results["requests"] if r["name"] == SUBMIT), 0)
+            exact = check_quota(target, schedule_id, args.quota, submitters)
+            print(f"\nrush targets: {'MET' if fast and exact else 'MISSED'}")
     except BaseException:
         log = work / "gunicorn.log"
         if log.exists():
@@ -298,8 +290,6 @@ def main() -> None:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        with _pg_admin(args.pg_url) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

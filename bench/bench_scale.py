@@ -252,17 +252,22 @@ class Target:
 SECRET = secrets.token_hex(32)
 
 
+def flask_command(target: Target, *args: str) -> None:
+    """Run one of the portal's CLI commands on the target database, as an operator would."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", *args],
+        env=target.env(),
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    )
+
+
 def seed(target: Target, cases: int) -> None:
     """Migrate an empty database and seed the demo data; then refresh the planner statistics."""
     start = time.perf_counter()
-    for args in (["init-db"], ["seed-demo", "--cases", str(cases)]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "portal", *args],
-            env=target.env(),
-            cwd=PROJECT,
-            check=True,
-            capture_output=True,
-        )
+    flask_command(target, "init-db")
+    flask_command(target, "seed-demo", "--cases", str(cases))
     target.seconds_seeded = time.perf_counter() - start
     if target.kind == "postgresql":  # autovacuum would, some time later
         with _pg_admin(target.url, database=True) as connection:
@@ -278,6 +283,20 @@ def _pg_admin(url: str, database: bool = False) -> Iterator[object]:
     path = parts.path if database else "/postgres"
     with psycopg.connect(parts._replace(path=path).geturl(), autocommit=True) as connection:
         yield connection
+
+
+@contextmanager
+def scratch_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server (one left by an earlier run is dropped
+    first), dropped afterwards; its URL."""
+    with _pg_admin(server_url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urllib.parse.urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with _pg_admin(server_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_answers(url: str) -> bool:

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -31,9 +30,9 @@ from bench_scale import (  # noqa: E402 - the scale benchmark's server, browser 
     PG_URL,
     Browser,
     Target,
-    _pg_admin,
     gunicorn,
     postgres_answers,
+    scratch_database,
     seed,
 )
 
@@ -190,18 +189,11 @@ def main() -> None:
     if not postgres_answers(args.pg_url):
         print("== PostgreSQL: SKIPPED, nothing answers at", args.pg_url.split("@")[-1])
         return
-    url = urllib.parse.urlsplit(args.pg_url)._replace(path=f"/{args.pg_db}").geturl()
-    target = Target("postgresql", url, work / "uploads-postgresql")
-    with _pg_admin(args.pg_url) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{args.pg_db}"')
-    try:
+    with scratch_database(args.pg_url, args.pg_db) as url:
+        target = Target("postgresql", url, work / "uploads-postgresql")
         seed(target, 20)
         statuses = measure(target, args.writers, args.seconds, log)
         report("PostgreSQL", statuses, args.writers, args.seconds)
-    finally:
-        with _pg_admin(args.pg_url) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
