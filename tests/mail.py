@@ -143,6 +143,17 @@ class Mailbox:
         if self.worker is not None:
             self.kill_worker()
 
+    def start_worker_on_a_pipe(self, job_id: int) -> Path:
+        """Start the worker with the queued job's part file made a pipe: the worker blocks when it
+        writes its result (until the test reads it), so a test can kill it at a known point."""
+        db.session.commit()  # the job's row is the worker's to take
+        results = Path(self.app.config["JOB_RESULT_DIR"])
+        results.mkdir(parents=True, exist_ok=True)
+        pipe = results / f"job-{job_id}.part"
+        os.mkfifo(pipe)
+        self.start_worker()
+        return pipe
+
 
 def _end_the_tests_transaction() -> None:
     """The test's app context outlives its requests, so its session may still hold the

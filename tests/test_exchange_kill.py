@@ -12,7 +12,6 @@ pipe and starts a worker again, whose sweep finds the job's heartbeat stopped.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from datetime import timedelta
@@ -81,12 +80,8 @@ def _commit_killed_after_its_transaction(
     mailbox.stop_worker()  # the commit waits in the queue until its result file is a pipe
     answer = staff.post(url + "commit/", data={"csrf_token": csrf, "token": token})
     job_id = int(re.search(r"/admin/jobs/(\d+)/", answer.headers["Location"]).group(1))
-    db.session.commit()
-    results = Path(app.config["JOB_RESULT_DIR"])
-    results.mkdir(parents=True, exist_ok=True)
-    pipe = results / f"job-{job_id}.part"
-    os.mkfifo(pipe)
-    mailbox.start_worker()
+    pipe = mailbox.start_worker_on_a_pipe(job_id)
+    results = pipe.parent
 
     # imported and the upload consumed: the worker is writing the result file, where it blocks
     _wait(job_id, lambda j: committed() and not upload_file.exists())

@@ -53,14 +53,10 @@ def test_a_zip_job_survives_a_killed_worker_and_completes_once(app: Flask, clien
     login(client, "kepala")
     mailbox.stop_worker()
     job_id = _start_zip(client)
-    db.session.commit()
-    results = Path(app.config["JOB_RESULT_DIR"])
-    results.mkdir(parents=True, exist_ok=True)
     # The ZIP's part file is a pipe the test reads a few certificates from and then no more: the
     # worker is held in the middle of the ZIP, however fast the machine renders.
-    pipe = results / f"job-{job_id}.part"
-    os.mkfifo(pipe)
-    mailbox.start_worker()
+    pipe = mailbox.start_worker_on_a_pipe(job_id)
+    results = pipe.parent
     reader = os.open(pipe, os.O_RDONLY)  # returns once the worker has opened it to write
     received = 0
     while received < 3 * 64 * 1024:  # a few certificates' worth, more than the pipe holds
