@@ -4,7 +4,7 @@ PostgreSQL), in a constant number of queries."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from portal.extensions import db
 from portal.models import AuditEvent
@@ -67,22 +67,12 @@ def test_a_new_or_changed_note_is_found_at_once(admin):
     assert (_rows(admin, "kedaluwarsa"), _rows(admin, "terlambat")) == (0, 1)
 
 
-def test_an_audit_search_runs_a_constant_number_of_queries(admin):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        counts = []
-        for size in (10, 100):
-            admin.get(f"/admin/audit/?page_size={size}&search=tidak")
-            statements.clear()
-            admin.get(f"/admin/audit/?page_size={size}&search=tidak")
-            counts.append(len(statements))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+def test_an_audit_search_runs_a_constant_number_of_queries(admin, queries):
+    counts = []
+    for size in (10, 100):
+        admin.get(f"/admin/audit/?page_size={size}&search=tidak")
+        queries.clear()
+        admin.get(f"/admin/audit/?page_size={size}&search=tidak")
+        counts.append(len(queries))
     # the user, the count, the page's ids, its rows with their joins, the users' roles
-    assert counts[0] == counts[1] <= 5, statements
+    assert counts[0] == counts[1] <= 5, queries
