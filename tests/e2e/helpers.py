@@ -225,3 +225,12 @@ def upload_as_applicant(page: Page, kind: str, filename: str, mime: str, content
     )
     page.locator("#upload-form button[type=submit]").click()
     expect(page.locator("#attachment-list")).to_contain_text(filename)
+
+
+def complete_the_draft(page: Page, name: str, photo: str) -> None:
+    """On the applicant's draft page: sign the declaration, save, and upload the photo (named
+    `photo`) and the ijazah the scheme requires, each then listed."""
+    page.locator("#declaration_name").fill(name)
+    page.locator("#draft-form button[type=submit]").click()
+    upload_as_applicant(page, "photo", photo, "image/png", small_png())
+    upload_as_applicant(page, "ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah"))

@@ -23,16 +23,14 @@ from portal.rules.workflow import APPEAL_QUESTIONS
 from .helpers import (
     applicant_sign_in,
     apply_action,
+    complete_the_draft,
     expect_status,
     log_in,
     menu,
     next_step,
     open_case,
     shot,
-    small_pdf,
-    small_png,
     staff_context,
-    upload_as_applicant,
 )
 from .test_certification_flow import judge_every_attachment
 from .world import QUALITY_HEAD, SECRETARIAT, Live, new_nik, unique
@@ -178,13 +176,7 @@ def test_a_holder_reports_surveillance_and_asks_for_recertification(
         expect(page.locator("#draft-form input[name=units]:checked")).to_have_count(
             len(live.units_of(case_id))
         )
-        page.locator("#declaration_name").fill(name)
-        page.locator("#draft-form button[type=submit]").click()
-        for kind, filename, mime, content in (
-            ("photo", "foto-baru.png", "image/png", small_png()),
-            ("ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah")),
-        ):
-            upload_as_applicant(page, kind, filename, mime, content)
+        complete_the_draft(page, name, "foto-baru.png")
         shot(page, f"applicant-recertification-draft-{width}")
         page.locator("#submit-application").click()
         expect(page.locator("#application-status")).to_contain_text(

@@ -19,13 +19,13 @@ from tests.mail import _free_port, _Handler
 
 from .helpers import (
     apply_action,
+    complete_the_draft,
     log_in,
     log_out,
     next_step,
     open_case,
     shot,
     small_pdf,
-    small_png,
     staff_context,
     upload_as_applicant,
 )
@@ -108,13 +108,7 @@ def test_register_confirm_apply_be_returned_and_resubmit(
     page.locator(".apply-button").first.click()
     page.locator("#start-application").click()
     expect(page.locator("#draft-form")).to_be_visible()
-    page.locator("#declaration_name").fill(name)
-    page.locator("#draft-form button[type=submit]").click()
-    for kind, filename, mime, content in (
-        ("photo", "foto.png", "image/png", small_png()),
-        ("ijazah", "ijazah.pdf", "application/pdf", small_pdf("Ijazah")),
-    ):
-        upload_as_applicant(page, kind, filename, mime, content)
+    complete_the_draft(page, name, "foto.png")
     shot(page, f"applicant-draft-{width}")
     page.locator("#submit-application").click()
     expect(page.locator("#application-status")).to_contain_text("Terkirim")
