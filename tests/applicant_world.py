@@ -78,7 +78,7 @@ def fill_profile(client: FlaskClient):
 
 
 def make_schedule(catalogue: dict, code: str = "JDW-1", quota: int = 20, **dates) -> Schedule:
-    today = date.today()
+    today = clock.today()
     schedule = Schedule(
         code=code,
         scheme=catalogue["scheme"],

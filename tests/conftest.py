@@ -15,7 +15,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from portal import create_app, jobs
+from portal import clock, create_app, jobs
 from portal.extensions import db
 from portal.models import (
     Applicant,
@@ -186,7 +186,7 @@ def catalogue(app: Flask) -> dict:
     assessor = Assessor(
         full_name="Siti Asesor",
         met_number="MET.000.001668 2012",
-        licence_valid_until=date.today() + timedelta(days=365),
+        licence_valid_until=clock.today() + timedelta(days=365),
         schemes=[scheme],
     )
     applicant = Applicant(

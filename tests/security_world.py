@@ -11,14 +11,13 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal import create_app
+from portal import clock, create_app
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.models import Attachment, Case, Complaint, PublicDocument, User
@@ -122,7 +121,7 @@ def _populate(app: Flask, upload_dir: Path) -> World:
         for case_id in (own, other)
     ]
     complaint = Complaint(
-        received_on=date.today(), complainant_name="Pelapor", subject="Uji", description="Uji"
+        received_on=clock.today(), complainant_name="Pelapor", subject="Uji", description="Uji"
     )
     db.session.add_all([document, complaint, *attachments])
     db.session.commit()

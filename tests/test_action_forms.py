@@ -6,11 +6,12 @@ now are shown disabled with the reason."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Appeal,
@@ -23,7 +24,7 @@ from portal.models import (
 from tests.conftest import csrf_token, login, quorate_meeting
 from tests.test_case_actions import _second_applicant, make_case, status_of
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def form_page(client, action: str, case_id: int) -> str:

@@ -5,11 +5,12 @@ A new /asesi/ route joins the matrix by itself."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Attachment, Case
 from portal.rules.vocabulary import Role
@@ -50,7 +51,7 @@ def world(app, catalogue):
     fill_profile(other)
     case = db.session.get(Case, case_id)
     certificate = make_certificate(
-        case, issued_on=date.today() - timedelta(1000), expires_on=date.today() + timedelta(60)
+        case, issued_on=clock.today() - timedelta(1000), expires_on=clock.today() + timedelta(60)
     )
     return {
         "certificate_id": certificate.id,
@@ -72,7 +73,9 @@ def _stage_for(endpoint: str, case_id: int) -> None:
     db.session.execute(
         update(Case)
         .where(Case.id == case_id)
-        .values(status=status, decided_on=date.today(), assessment_date=date.today() + timedelta(1))
+        .values(
+            status=status, decided_on=clock.today(), assessment_date=clock.today() + timedelta(1)
+        )
     )
     db.session.commit()
 

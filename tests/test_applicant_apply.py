@@ -4,11 +4,12 @@ declaration, a saved draft, submit through the workflow; a schedule's seats take
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.casework import Settings, online
 from portal.extensions import db
 from portal.models import (
@@ -196,7 +197,7 @@ def test_another_applicant_sees_nothing_of_it(app, client, applicant, catalogue)
 
 
 def test_registration_closed_after_the_deadline(client, applicant, catalogue):
-    past = make_schedule(catalogue, deadline=date.today() - timedelta(days=1))
+    past = make_schedule(catalogue, deadline=clock.today() - timedelta(days=1))
     page = f"/asesi/jadwal/{past.id}"
     response = post(client, page, page)
     assert response.headers["Location"] == "/jadwal"
@@ -254,7 +255,7 @@ def test_200_applicants_racing_for_20_seats_get_exactly_20(app, catalogue):
         (a.id, db.session.scalar(select(Case.id).where(Case.applicant_id == a.applicant_id)))
         for a in accounts
     ]
-    settings = Settings.of({"today": date.today()})
+    settings = Settings.of({"today": clock.today()})
     barrier = threading.Barrier(8)
     results: list[str] = []
     errors: list[Exception] = []

@@ -4,11 +4,12 @@ through the same service."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.casework import apply
 from portal.extensions import db
 from portal.models import Appeal, Attachment, AuditEvent, Case, CaseUnit, Element, Kuk, KukAnswer
@@ -197,7 +198,7 @@ def test_the_badge_once_the_assessment_is_planned(client, submitted, catalogue):
         submitted,
         status="ready_for_assessment",
         assessor_id=catalogue["assessor"].id,
-        assessment_date=date.today() + timedelta(days=30),
+        assessment_date=clock.today() + timedelta(days=30),
     )
     page = client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
     assert "Assessment planned" in page and "Siti Asesor" in page
@@ -208,7 +209,7 @@ def test_the_badge_once_the_assessment_is_planned(client, submitted, catalogue):
 
 def test_a_bk_applicant_appeals_within_the_window(app, client, submitted):
     url = f"/asesi/permohonan/{submitted.id}/banding"
-    _set(submitted, status="not_yet_competent", decided_on=date.today())
+    _set(submitted, status="not_yet_competent", decided_on=clock.today())
     form = client.get(url).get_data(as_text=True)
     for name in ("process_explained", "discussed_with_assessor", "involved_others"):
         assert yes_no_radios(form, name) == ["Yes", "No"], name  # FR.AK.04: radios, not a select
@@ -240,7 +241,7 @@ def test_an_appeal_after_the_window_is_refused(app, client, submitted):
     url = f"/asesi/permohonan/{submitted.id}/banding"
     window = app.config["APPEAL_WINDOW_DAYS"]
     _set(
-        submitted, status="not_yet_competent", decided_on=date.today() - timedelta(days=window + 1)
+        submitted, status="not_yet_competent", decided_on=clock.today() - timedelta(days=window + 1)
     )
     page = post(
         client,
@@ -260,7 +261,7 @@ def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, s
     from portal.models import SurveillanceReport
 
     _set(submitted, status="certified")
-    today = date.today()
+    today = clock.today()
     cert = make_certificate(
         submitted, issued_on=today - timedelta(days=400), expires_on=today + timedelta(days=700)
     )
@@ -288,7 +289,7 @@ def test_the_holder_downloads_the_certificate_and_reports_surveillance(client, s
 
 def test_the_holder_asks_for_re_certification_within_the_horizon(client, submitted):
     _set(submitted, status="certified")
-    today = date.today()
+    today = clock.today()
     cert = make_certificate(
         submitted, issued_on=today - timedelta(days=1000), expires_on=today + timedelta(days=60)
     )

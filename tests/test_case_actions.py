@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Applicant,
@@ -29,7 +30,7 @@ def make_case(catalogue, applicant=None, n: int = 1) -> Case:
         units=[CaseUnit(unit=u) for u in catalogue["units"]],
         declaration_signed=True,
         declaration_name="Budi Santoso",
-        declaration_date=date.today(),
+        declaration_date=clock.today(),
     )
     db.session.add(case)
     db.session.flush()
@@ -75,7 +76,7 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
         "assign_assessor",
         case.id,
         assessor_id=str(catalogue["assessor"].id),
-        assessment_date=(date.today() + timedelta(days=7)).isoformat(),
+        assessment_date=(clock.today() + timedelta(days=7)).isoformat(),
     )
 
     switch(client, "asesor")
@@ -85,7 +86,7 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
         "pre_assess",
         case.id,
         tuk_id=str(catalogue["tuk"].id),
-        assessment_date=date.today().isoformat(),  # assessed today: recommended and decided after
+        assessment_date=clock.today().isoformat(),  # assessed today: recommended and decided after
         agreement_confirmed="y",
         **methods,
     )
@@ -93,7 +94,7 @@ def test_an_application_reaches_an_issued_certificate_through_the_screens(client
     act(client, "recommend", case.id, **verdicts)
     assert status_of(case.id) == "assessed"
 
-    meeting = DecisionMeeting(held_on=date.today(), place="Jakarta", chair=staff["chair"])
+    meeting = DecisionMeeting(held_on=clock.today(), place="Jakarta", chair=staff["chair"])
     meeting.attendees = [
         MeetingAttendee(user=staff[name], position=name)
         for name in ("chair", "head", "secretariat")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -32,7 +32,7 @@ def _post_case(client, catalogue, units, **extra):
             "purpose": "sertifikasi",
             "declaration_signed": "y",
             "declaration_name": "Budi Santoso",
-            "declaration_date": date.today().isoformat(),
+            "declaration_date": clock.today().isoformat(),
             **extra,
         },
         follow_redirects=True,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import casework
+from portal import casework, clock
 from portal.extensions import db
 from portal.models import Case, Certificate, DecisionMeeting, MeetingAttendee
 from tests.conftest import login, make_user
@@ -66,7 +66,7 @@ def certificate(app, catalogue):
     secretariat = make_user("sekretariat", "secretariat")
     assessor_user = make_user("asesor", "assessor", assessor=catalogue["assessor"])
     make_user("kabid", "certification_head")
-    return _issue(catalogue, chair, secretariat, assessor_user, date.today() - timedelta(days=40))
+    return _issue(catalogue, chair, secretariat, assessor_user, clock.today() - timedelta(days=40))
 
 
 def _change(client, action, certificate_id, reason):
@@ -110,7 +110,7 @@ def test_secretariat_may_not_suspend(client, certificate):
 
 
 def test_expiring_worklist_and_recertification_from_the_certificate_page(client, certificate):
-    certificate.expires_on = date.today() + timedelta(days=60)
+    certificate.expires_on = clock.today() + timedelta(days=60)
     db.session.commit()
     login(client, "kabid")
     listing = client.get("/admin/certificate/?worklist=expiring").get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_a_surveillance_report_moves_the_next_due_date_on(client, certificate):
         data={
             "csrf_token": token,
             "certificate": str(certificate.id),
-            "submitted_on": date.today().isoformat(),
+            "submitted_on": clock.today().isoformat(),
             "placement": "Perpustakaan Nasional",
             "duties": "Layanan referensi",
             "job_fit": "sesuai",

@@ -6,7 +6,6 @@ import hashlib
 import re
 import zipfile
 from collections import Counter
-from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -330,7 +329,7 @@ def test_seed_demo_refuses_a_bad_count(runner, cases):
 
 
 def test_seed_demo_dates_are_not_in_the_future_except_plans(app, seeded):
-    today = date.today()
+    today = clock.today()
     assert db.session.scalar(select(func.max(AuditEvent.at))).date() <= today
     assert db.session.scalar(select(func.max(Certificate.issued_on))) <= today
 

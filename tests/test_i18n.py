@@ -23,6 +23,7 @@ from flask_admin.model.helpers import prettify_name
 from flask_babel import refresh
 from sqlalchemy import select
 
+from portal import clock
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.i18n import (
@@ -311,7 +312,7 @@ def admin_client(client, catalogue):
     """A logged-in administrator; a draft case, an announced schedule, and enough TUKs for the
     TUK list to have two pages, so that every kind of screen has something to show."""
     scheme, tuk = catalogue["scheme"], catalogue["tuk"]
-    soon = date.today() + timedelta(days=30)
+    soon = clock.today() + timedelta(days=30)
     db.session.add_all(
         Tuk(code=f"TUK-{n:02d}", name=f"TUK {n}", tuk_type="sewaktu", address="Jakarta")
         for n in range(2, 30)

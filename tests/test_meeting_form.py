@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import DecisionMeeting
 from tests.conftest import login, make_user
@@ -26,7 +26,7 @@ def test_a_meeting_is_saved_with_its_attendees_and_can_be_edited(client, app):
         "/admin/decision_meeting/new/",
         data={
             "csrf_token": _token(client, "/admin/decision_meeting/new/"),
-            "held_on": date.today().isoformat(),
+            "held_on": clock.today().isoformat(),
             "place": "Jakarta",
             "chair": str(chair.id),
             "attendees-0-user": str(chair.id),

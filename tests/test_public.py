@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from portal import create_app
+from portal import clock, create_app
 from portal.casework import change_certificates
 from portal.extensions import db
 from portal.models import PublicDocument, Schedule
@@ -25,7 +25,7 @@ HOLDER = "Budi Santoso"
 @pytest.fixture
 def certificate(catalogue):
     catalogue["applicant"].email = "budi@example.org"
-    return make_certificate(catalogue, issued_on=date.today() - timedelta(days=30))
+    return make_certificate(catalogue, issued_on=clock.today() - timedelta(days=30))
 
 
 def page(client, url: str) -> str:
@@ -212,7 +212,7 @@ def test_verification_is_rate_limited_per_client(tmp_path):
 
 
 def _schedule(catalogue, code: str, starts_in: int = 14, **fields) -> Schedule:
-    start = date.today() + timedelta(days=starts_in)
+    start = clock.today() + timedelta(days=starts_in)
     schedule = Schedule(
         code=code,
         scheme=catalogue["scheme"],
@@ -270,8 +270,8 @@ def test_schedule_page_lists_upcoming_published_schedules_documents_and_address(
     shown = _schedule(catalogue, "JDW-SHOWN")
     _schedule(catalogue, "JDW-HIDDEN", published=False)
     _schedule(catalogue, "JDW-PAST", starts_in=-30, registration_deadline=date(2020, 1, 1))
-    closed = _schedule(catalogue, "JDW-CLOSED", starts_in=2, registration_deadline=date.today())
-    closed.registration_deadline = date.today() - timedelta(days=1)
+    closed = _schedule(catalogue, "JDW-CLOSED", starts_in=2, registration_deadline=clock.today())
+    closed.registration_deadline = clock.today() - timedelta(days=1)
     files = dict(mime_type="application/pdf", size_bytes=2048, sha256="0" * 64)
     general = PublicDocument(
         title="Kode etik asesi",

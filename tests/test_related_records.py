@@ -4,16 +4,17 @@ of queries whatever the number of related records."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from babel.dates import format_date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Appeal, CaseUnit, Certificate, SurveillanceReport, Unit
 from tests.conftest import login, quorate_meeting
 from tests.test_case_actions import _second_applicant, make_case
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def decided_cases(catalogue, meeting, count: int, applicant=None, start: int = 1) -> list:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.casework import apply
 from portal.casework.audit import write_event
 from portal.casework.imports import NewApplication, import_applications
@@ -48,7 +49,9 @@ def _case(catalogue, schedule, status: CaseStatus = CaseStatus.DRAFT) -> Case:
 
 
 def _submit(staff, *cases):
-    outcome = apply(db.session, "submit", [c.id for c in cases], staff, {}, {"today": date.today()})
+    outcome = apply(
+        db.session, "submit", [c.id for c in cases], staff, {}, {"today": clock.today()}
+    )
     return outcome.done, [refusal.msgid for _, _, refusal in outcome.skipped]
 
 
@@ -78,7 +81,7 @@ def test_a_returned_case_resubmits_on_a_full_schedule_it_holds_a_seat_of(app, ca
 def test_the_deadline_binds_a_staff_submission_unless_the_head_placed_the_case(app, catalogue):
     staff = make_user("sekretariat", Role.SECRETARIAT)
     head = make_user("kepala", Role.CERTIFICATION_HEAD)
-    today = date.today()
+    today = clock.today()
     closed = make_schedule(
         catalogue, deadline=today - timedelta(days=1), starts_on=today + timedelta(days=5)
     )
@@ -116,7 +119,7 @@ def test_imported_drafts_hold_no_seat_until_submitted(app, catalogue):
         )
         for i, nik in enumerate([new_nik(), new_nik()], start=2)
     ]
-    result = import_applications(db.session, staff, rows, "intake.xlsx", date.today())
+    result = import_applications(db.session, staff, rows, "intake.xlsx", clock.today())
     assert len(result.made) == 2
     assert seats_taken(db.session, [schedule.id]) == {}
 
