@@ -774,7 +774,7 @@ class _CaseRows:
         self.attachments(case["id"])
         certificate = self.certificate(case["id"], applicant)
         self.appeal(case["id"])
-        self.audit(case["id"], certificate)
+        case["status_since"] = self.audit(case["id"], certificate) or case["created_at"]
         if self.plan.status in (S.SUBMITTED, S.VERIFIED) and self.plan.index % 50 == 1:
             self.w.add(
                 "assessor_conflict",
@@ -1059,19 +1059,21 @@ class _CaseRows:
             },
         )
 
-    def audit(self, case_id: int, certificate: dict[str, Any] | None) -> None:
-        """One audit event per step, from the status before it to the status after it."""
-        status = S.DRAFT
+    def audit(self, case_id: int, certificate: dict[str, Any] | None) -> datetime | None:
+        """One audit event per step, from the status before it to the status after it; the
+        time of the last one, which led to the case's status (None for an untouched draft)."""
+        status, at = S.DRAFT, None
         for n, (name, day) in enumerate(self.plan.steps):
             after = STEP_STATUS.get(name, status)
             if name == "decide":
                 after = S.COMPETENT if self.plan.competent else S.NOT_YET_COMPETENT
             issued = name == "issue" and certificate is not None
             actor = self.cat.users[STEP_ACTOR[name]] if name in STEP_ACTOR else self.assessor[1]
+            at = _at(day, 8 + n, case_id % 60)  # later steps later in the day
             self.w.add(
                 "audit_event",
                 {
-                    "at": _at(day, 8 + n, case_id % 60),  # later steps later in the day
+                    "at": at,
                     "user_id": actor,
                     "action": name,
                     "case_id": case_id,
@@ -1083,6 +1085,7 @@ class _CaseRows:
                 },
             )
             status = after
+        return at
 
 
 EDUCATION_CODES = {

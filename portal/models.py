@@ -645,6 +645,7 @@ class Case(Model):
         one_of("purpose", Purpose),
         # every filter and sort of the case list has an index that ends in id (see list_index)
         Index("ix_case_status_id", "status", "id"),
+        Index("ix_case_status_since", "status", "status_since"),  # the oldest waiting, per step
         Index("ix_case_scheme_status", "scheme_id", "status", "id"),
         list_index("ix_case_schedule_id", "schedule_id"),
         list_index("ix_case_tuk_id", "tuk_id"),
@@ -664,6 +665,9 @@ class Case(Model):
     trainer_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     purpose: Mapped[str] = mapped_column(String(20), default=Purpose.CERTIFICATION.value)
     status: Mapped[str] = mapped_column(String(24), default=CaseStatus.DRAFT.value)
+    # when the last workflow step led to the status (written with it by casework): how long
+    # the case has waited, read by the home page without going through the audit trail
+    status_since: Mapped[datetime] = mapped_column(TS, default=utcnow)
 
     online: Mapped[bool] = mapped_column(default=False)  # submitted by the applicant online
     # FR.APL.01 declaration
@@ -824,6 +828,7 @@ class Certificate(Model):
         UniqueConstraint("series", "seq"),
         CheckConstraint("expires_on > issued_on", name="expiry_after_issue"),
         Index("ix_certificate_status_expires", "status", "expires_on"),
+        Index("ix_certificate_status_surveillance", "status", "next_surveillance_due"),
         trigram_index("ix_certificate_holder_name_trgm", "holder_name"),
         prefix_index("ix_certificate_number_prefix", "number"),
         prefix_index("ix_certificate_bnsp_registration_number_prefix", "bnsp_registration_number"),

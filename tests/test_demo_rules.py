@@ -56,7 +56,7 @@ def test_every_demo_case_s_history_is_a_path_through_the_transition_table(app, t
     """The demo writes its rows directly (fast, dated in the past), so this walk is what keeps
     it to the one flow: each case's audit events, in order, are rows of `TRANSITIONS` taken
     by a user holding one of the row's roles, from the status the case was in, to a status
-    the row leads to, ending at the case's status."""
+    the row leads to, ending at the case's status, which the case has held since the last one."""
     seed_demo(db.session, 120, tmp_path / "uploads", today=TODAY)
     roles: dict[int, set[str]] = defaultdict(set)
     for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role)):
@@ -64,9 +64,13 @@ def test_every_demo_case_s_history_is_a_path_through_the_transition_table(app, t
     events: dict[int, list[AuditEvent]] = defaultdict(list)
     for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)):
         events[event.case_id].append(event)
-    cases = db.session.execute(select(Case.id, Case.reg_number, Case.status)).all()
+    cases = db.session.execute(
+        select(Case.id, Case.reg_number, Case.status, Case.status_since, Case.created_at)
+    ).all()
     problems = []
-    for case_id, reg, final in cases:
+    for case_id, reg, final, since, created in cases:
+        if since != (events[case_id][-1].at if events[case_id] else created):
+            problems.append((reg, "since", since, final))
         status = CaseStatus.DRAFT
         for event in events[case_id]:
             row = _row_taken(event, status, roles[event.user_id])
@@ -77,8 +81,8 @@ def test_every_demo_case_s_history_is_a_path_through_the_transition_table(app, t
         else:
             if status != final:
                 problems.append((reg, "ends", status.value, final))
-    assert len(cases) == 120 and len({s for _, _, s in cases}) == len(CaseStatus)
-    assert sum(len(events[case_id]) for case_id, _, _ in cases) > 5 * len(cases)
+    assert len(cases) == 120 and len({case.status for case in cases}) == len(CaseStatus)
+    assert sum(len(events[case.id]) for case in cases) > 5 * len(cases)
     assert problems == []
 
 

@@ -139,7 +139,8 @@ def _apply_batch(
 
 
 def _write_statuses(batch: Batch) -> set[int]:
-    """Guarded UPDATEs, one per (from, to, columns) group; the ids whose status still matched."""
+    """Guarded UPDATEs, one per (from, to, columns) group; the ids whose status still matched.
+    Each step restarts the case's waiting clock (`status_since`), as its audit event says."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for cid, step in batch.steps.items():
         key = (batch.facts[cid].status, step.to, tuple(sorted(step.change.case.items())))
@@ -149,7 +150,7 @@ def _write_statuses(batch: Batch) -> set[int]:
         statement = (
             update(CASE)
             .where(among(batch.session, CASE.c.id, ids), CASE.c.status == source)
-            .values(status=target, **dict(columns))
+            .values(status=target, status_since=batch.at, **dict(columns))
             .returning(CASE.c.id)
         )
         won.update(batch.session.execute(statement).scalars().all())

@@ -1,8 +1,8 @@
 """The page model of "Menunggu Anda": per step, how much work waits, how much is overdue, and
 the oldest items, in a constant number of queries (two per step the user's roles have).
 
-A case has waited since it entered its current status: the time of the last audit event that
-led to that status (every transition writes one), or its creation when none did.
+A case has waited since it entered its current status: `Case.status_since`, written by casework
+with every step (the time of its audit event), or its creation when no step was taken.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Applicant, AuditEvent, Case, Certificate, Complaint, User
+from ..models import Applicant, Case, Certificate, Complaint, User
 from ..rules import certificates as certs
 from ..rules.vocabulary import CertificateStatus, ComplaintStatus
 from ..rules.waiting import (
@@ -126,17 +126,6 @@ def waiting_for(session: Session, user: User, config: Mapping[str, Any]) -> list
     return work
 
 
-def _since_column() -> Any:
-    """When each case entered its current status (UTC)."""
-    entered = (
-        select(func.max(AuditEvent.at))
-        .where(AuditEvent.case_id == Case.id, AuditEvent.to_status == Case.status)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    return func.coalesce(entered, Case.created_at)
-
-
 def _case_work(
     session: Session,
     user: User,
@@ -146,7 +135,7 @@ def _case_work(
     zone: ZoneInfo,
 ) -> WaitingWork:
     """A case step: count, overdue count and the oldest cases, scoped to what the user sees."""
-    since = _since_column()
+    since = Case.status_since
     where = case_condition(step, user)
     late = None
     if target is not None:
@@ -157,8 +146,8 @@ def _case_work(
         func.coalesce(func.sum(case((late, 1), else_=0)), 0) if late is not None else 0,
     ).where(where)
     count, overdue = session.execute(scope_cases(totals, user)).one()
-    # the oldest cases first, their applicants' names then: joined before the LIMIT, PostgreSQL
-    # read every applicant to name the 50,000 cases of a status at 1,000,000 (bench_scale.py)
+    # the oldest cases first (ix_case_status_since), their applicants' names then: joined
+    # before the LIMIT, PostgreSQL read every applicant to name 50,000 cases (bench_scale.py)
     oldest = scope_cases(
         select(Case.id, Case.reg_number, Case.applicant_id, since.label("since"))
         .where(where)
