@@ -14,7 +14,18 @@ from portal.extensions import db
 from portal.security import neutralise_cell
 from tests.conftest import login, make_user
 
-SKIPPED_DIRS = {".venv", ".git", "instance", "node_modules", "test-artifacts", "__pycache__"}
+# not the project's own: tools, caches, data, and what the benches build (`make bench-peer` copies
+# the Django peer, with its own settings, into build/)
+SKIPPED_DIRS = {
+    ".venv",
+    ".git",
+    "instance",
+    "node_modules",
+    "test-artifacts",
+    "__pycache__",
+    "build",
+    "dist",
+}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
