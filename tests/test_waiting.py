@@ -140,6 +140,23 @@ def test_secretariat_sees_applications_to_verify_with_the_late_one_marked(client
     assert late
 
 
+def test_a_worklist_lists_the_longest_waiting_first(client, catalogue, staff):
+    _submitted(catalogue, staff, 1, days_ago=20)
+    _submitted(catalogue, staff, 2, days_ago=0)
+    _submitted(catalogue, staff, 3, days_ago=9)
+    login(client, "sekretariat")
+    url, _count, _late = _cards(client.get("/admin/").get_data(as_text=True))["verify"]
+    worklist = client.get(url).get_data(as_text=True)
+    everything = client.get("/admin/case/").get_data(as_text=True)
+    assert _listed(worklist) == ["APL-TEST-000001", "APL-TEST-000003", "APL-TEST-000002"]
+    assert _listed(everything) == ["APL-TEST-000003", "APL-TEST-000002", "APL-TEST-000001"]
+
+
+def _listed(page: str) -> list[str]:
+    """The registration numbers of a case list, in the order shown."""
+    return list(dict.fromkeys(re.findall(r"APL-TEST-\d{6}", page)))
+
+
 def test_a_configured_target_changes_what_is_overdue(app, client, catalogue, staff):
     _submitted(catalogue, staff, 1, days_ago=20)
     app.config["STEP_TARGET_DAYS"] = "verify=30"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -480,6 +481,15 @@ class CaseView(FastListMixin, SecureModelView):
         )
         flash(gettext("New application started: %(number)s.", number=new.reg_number), "success")
         return redirect(url_for(".details_view", id=new.id))
+
+    def _get_default_order(self) -> Iterator[tuple[Any, list, bool]]:
+        """A home page's worklist lists the longest waiting first, as the home page does (by
+        `ix_case_status_since`); any other list the newest first."""
+        if case_step(request.args.get("worklist")) is None:
+            yield from super()._get_default_order()
+            return
+        yield Case.status_since, [], False
+        yield Case.id, [], False
 
     def get_query(self) -> Any:
         """The cases the user sees; on a home page's worklist, only those its step counts."""
