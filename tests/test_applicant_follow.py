@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select, update
 
 from portal import clock
@@ -97,6 +98,16 @@ def test_a_returned_application_is_corrected_and_resubmitted(app, client, submit
     assert "<td>24</td><td>36</td>" in changes
     assert "ijazah.pdf" in changes and "ijazah-jelas.pdf" in changes
     assert "Photo" not in changes and "Place of birth" not in changes  # unchanged
+
+
+def test_the_applicant_sees_since_when_the_application_is_in_its_status(client, submitted):
+    secretariat = make_user("sekretariat", "secretariat")
+    with clock.moved_by(timedelta(days=3)):
+        apply(db.session, "return", [submitted.id], secretariat, {"reason": "Ijazah buram"})
+        day = clock.today()
+    since = f"since {format_date(day, 'long', locale='en')}"
+    assert since in client.get("/asesi/").get_data(as_text=True)
+    assert since in client.get(f"/asesi/permohonan/{submitted.id}").get_data(as_text=True)
 
 
 def test_staff_see_the_applicants_own_steps_named_in_the_case_timeline(app, submitted):
