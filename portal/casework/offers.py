@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..models import (
     ApplicantAccount,
@@ -98,8 +98,15 @@ def case_page(
 ) -> CasePage | None:
     """The case page of a case this user may see (None when not), in a constant number of
     queries whatever its number of units, attachments and events."""
-    case = session.scalar(
-        scope_cases(select(Case), user)
+    successor = aliased(Case)  # the application that re-certifies this one, if started
+    started = (
+        select(successor.reg_number)
+        .where(successor.previous_case_id == Case.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = session.execute(
+        scope_cases(select(Case, started), user)
         .where(Case.id == case_id)
         .options(
             joinedload(Case.applicant),
@@ -107,17 +114,17 @@ def case_page(
             joinedload(Case.schedule),
             joinedload(Case.tuk),
             joinedload(Case.assessor),
-            joinedload(Case.decided_by),
+            joinedload(Case.decided_by).lazyload(User.role_rows),  # shown by name only
             joinedload(Case.certificate),
             selectinload(Case.units).joinedload(CaseUnit.unit),
             selectinload(Case.attachments),
         )
-    )
-    if case is None:
+    ).first()
+    if found is None:
         return None
+    case, started = found
     facts = load_facts(session, [case.id], needs=_OFFER_FACTS)[case.id]
     actor = actor_of(user)
-    started = session.scalar(select(Case.reg_number).where(Case.previous_case_id == case.id))
     timeline = _timeline(session, case.id)
     return CasePage(
         case=case,
