@@ -20,8 +20,10 @@ use these pieces instead:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +31,7 @@ from babel.dates import format_date
 from flask import request
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla.filters import FilterLike
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import get_locale, get_timezone
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -226,8 +228,9 @@ def day_formatter(attribute: str):
         value = getattr(model, attribute)
         if value is None:
             return ""
-        day = to_user_timezone(value).date() if isinstance(value, datetime) else value
-        return _medium_day(day, str(get_locale()))
+        if isinstance(value, datetime):  # stored in UTC; the day is the portal's timezone's
+            value = value.replace(tzinfo=value.tzinfo or UTC).astimezone(get_timezone()).date()
+        return _medium_day(value, str(get_locale()))
 
     return format_value
 
@@ -273,19 +276,16 @@ class FastListMixin:
         checkbox = '<td><input type="checkbox" name="rowid" class="action-checkbox" value="'
         checked = f'" title="{title}"></td>'
         links = self._row_links(row_actions, return_url) if self.column_display_actions else None
-        formatters, types = self.column_formatters, self.column_type_formatters
+        cells = [self._cell_reader(context, name) for name, _label in self._list_columns]
         out = []
         for row in rows:
             pk = self.get_pk_value(row)
-            cells = "".join(
-                f"<td>{escape(self._list_cell(context, row, name, formatters, types))}</td>"
-                for name, _label in self._list_columns
-            )
+            html = "".join([f"<td>{escape(cell(row))}</td>" for cell in cells])
             if links is not None:
-                cells = self._row_links_cell(context, links, row, pk) + cells
+                html = self._row_links_cell(context, links, row, pk) + html
             if actions:
-                cells = f"{checkbox}{escape(pk)}{checked}{cells}"
-            out.append(f"<tr>{cells}</tr>\n")
+                html = f"{checkbox}{escape(pk)}{checked}{html}"
+            out.append(f"<tr>{html}</tr>\n")
         return Markup("".join(out))
 
     def list_row_editable(self, row: Any) -> bool:
@@ -330,17 +330,40 @@ class FastListMixin:
                 parts.append(f"{before}{quote(pk, safe='')}{after}")
         return f'<td class="list-buttons-column">{"".join(parts)}</td>'
 
-    def _list_cell(self, context: Any, row: Any, name: str, formatters: dict, types: dict) -> Any:
-        """`BaseModelView._get_list_value`, its type formatter looked up by the value's type."""
-        formatter = formatters.get(name)
-        value = (
-            formatter(self, context, row, name) if formatter else self._get_field_value(row, name)
-        )
+    def _cell_reader(self, context: Any, name: str) -> Callable[[Any], Any]:
+        """What shows a row's value of column `name` as `BaseModelView._get_list_value` does:
+        its formatter, else its value (`a.b` through relations) by its choices or its type's
+        formatter, that formatter looked up by the value's type."""
+        formatter = self.column_formatters.get(name)
+        if formatter:
+            read = lambda row: formatter(self, context, row, name)  # noqa: E731
+        else:
+            read = _attribute(name)
         choices = self._column_choices_map.get(name)
         if choices:
-            return choices.get(value) or value
-        by_type = _type_formatter(types, type(value))
-        return by_type(self, value, name) if by_type else value
+            return lambda row: choices.get(value := read(row)) or value
+        types = self.column_type_formatters
+
+        def cell(row: Any) -> Any:
+            value = read(row)
+            by_type = _type_formatter(types, type(value))
+            return by_type(self, value, name) if by_type else value
+
+        return cell
+
+
+def _attribute(name: str) -> Callable[[Any], Any]:
+    """A reader of the dotted attribute `name` (`applicant.full_name`), None where a step is
+    None, as Flask-Admin's `rec_getattr`."""
+    get = attrgetter(name)
+
+    def read(row: Any) -> Any:
+        try:
+            return get(row)
+        except AttributeError:
+            return None
+
+    return read
 
 
 # The row actions whose links `FastListMixin` writes: their view and their icon.
