@@ -317,3 +317,34 @@ def test_a_case_row_weighs_less_than_540_bytes(client, many):
     empty = client.get("/admin/case/?page_size=50&search=nobody").get_data()
     assert b"<tr><td><input" not in empty
     assert (len(full) - len(empty)) / 50 <= 540
+
+
+def test_case_rows_are_read_as_the_values_the_models_hold(app, many, catalogue):
+    """The case list reads its rows as plain values (row_values.py): the same values as the
+    models, a relation without a row as None, in the order of the ids asked for."""
+    from sqlalchemy import select
+
+    from portal.admin_views.row_values import RowValues
+
+    db.session.execute(
+        text('UPDATE "case" SET tuk_id = :tuk WHERE id = :id'),
+        {"tuk": catalogue["tuk"].id, "id": many[1]},
+    )
+    db.session.commit()
+    names = ("reg_number", "status", "created_at", "applicant.full_name", "tuk.name")
+    ids = [many[2], many[1], many[0]]
+    rows = RowValues(Case, names).fetch(db.session, ids)
+    models = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    assert [row.id for row in rows] == ids
+    for row in rows:
+        model = models[row.id]
+        assert (row.reg_number, row.status, row.created_at) == (
+            model.reg_number,
+            model.status,
+            model.created_at,
+        )
+        assert row.applicant.full_name == model.applicant.full_name
+        assert (row.tuk and row.tuk.name) == (model.tuk and model.tuk.name)
+    assert rows[1].tuk.name == catalogue["tuk"].name and rows[0].tuk is None
+    with pytest.raises(ValueError):
+        RowValues(Case, ("applicant",))  # a relation shown by its __str__ is not a value

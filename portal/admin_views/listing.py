@@ -52,6 +52,8 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Query, Session
 
 from ..i18n import format_number
+from . import kept
+from .row_values import RowValues
 
 # Counted exactly up to here: the pager offers 400 pages of 25, more than anyone pages through;
 # a larger result is narrowed by a filter (or opened at a page by its URL).
@@ -256,6 +258,11 @@ class FastListMixin:
     list_template = "admin/fast_list.html"
     # Columns kept on one line (identifiers, dates): their positions are classes of the table.
     list_nowrap_columns: tuple[str, ...] = ()
+    # None: a page's rows are ORM objects. A tuple: they are read as plain values (row_values.py):
+    # the shown columns, the primary key and these attributes, which the formatters and
+    # `list_row_editable` also read. Only for lists whose columns are all values of the model or
+    # of a many-to-one relation (not a relation shown by its __str__).
+    list_row_values: tuple[str, ...] | None = None
 
     def list_table_classes(self, actions: Any) -> str:
         """The table's `nowrap-N` classes: the positions of the `list_nowrap_columns` cells in a
@@ -287,6 +294,17 @@ class FastListMixin:
                 html = f"{checkbox}{escape(pk)}{checked}{html}"
             out.append(f"<tr>{html}</tr>\n")
         return Markup("".join(out))
+
+    def _fetch_page(self, query: Any) -> list[Any]:
+        """A page's rows as plain values when `list_row_values` says so: its ids by the list's
+        own query (filters, order, OFFSET), then their values (`RowValues`, built once)."""
+        if self.list_row_values is None:
+            return super()._fetch_page(query)
+        pk = self.get_pk_value_column()
+        ids = [row[0] for row in query.with_entities(pk)]
+        names = (*(name for name, _label in self._list_columns), *self.list_row_values)
+        reader = kept.kept(self._kept, "row values", lambda: RowValues(self.model, names))
+        return reader.fetch(query.session, ids)
 
     def list_row_editable(self, row: Any) -> bool:
         """Whether a row shows its edit link (a view whose rows lock, e.g. a submitted case,
