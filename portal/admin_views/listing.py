@@ -15,7 +15,8 @@ use these pieces instead:
 - a page of a list that shows related rows reads its ids first, then those rows with their
   joins (`SecureModelView._fetch_page`).
 - `FastListMixin` and `templates/admin/fast_list.html`: a page's rows are built in one call,
-  not a block, macros and URL builds per row and a template call per cell.
+  not a block, macros and URL builds per row and a template call per cell; with
+  `list_row_values` they are read as plain values, not ORM objects (`row_values.py`).
 """
 
 from __future__ import annotations
