@@ -13,7 +13,7 @@ Three gettext domains live in `translations/<lang>/LC_MESSAGES/`:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -327,6 +327,20 @@ def label(value: str | None, vocabulary: str) -> str:
     return gettext(text) if text else value
 
 
+def _kept_per_language(build: Callable[[], Any]) -> Callable[[], Any]:
+    """`build`'s value kept per language, for one application: the widget texts (Babel's month
+    and day names and a dozen translations) cost a fifth of a millisecond on every admin page."""
+    made: dict[str, Any] = {}
+
+    def kept() -> Any:
+        language = str(get_locale())
+        if language not in made:
+            made[language] = build()
+        return made[language]
+
+    return kept
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel (Flask-Admin fails without it), the formatting filters and the switch."""
     babel.init_app(
@@ -339,7 +353,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_request)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["label"] = label
-    app.jinja_env.globals["widget_texts"] = widget_texts
+    app.jinja_env.globals["widget_texts"] = _kept_per_language(widget_texts)
     app.jinja_env.filters.update(
         longdate=format_long_date,
         localdatetime=format_local_datetime,

@@ -114,6 +114,7 @@ class CaseView(FastListMixin, SecureModelView):
         "created_at",
     )
     list_nowrap_columns = ("reg_number", "applicant.nik", "created_at")
+    list_row_values = ()  # the rows as values: the formatters read shown columns only
     column_select_related_list = (Case.applicant, Case.scheme, Case.tuk, Case.assessor)
     column_sortable_list = (
         "reg_number",
