@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..extensions import db
+from . import kept
 from .base import MAX_ID
 
 
@@ -68,7 +68,6 @@ class LookupFilter(FilterEqual):
     def __init__(self, column: Any, name: Any, model: type, label_column: Any) -> None:
         super().__init__(column, name)
         self.model, self.label_column = model, label_column
-        self._cached: tuple[float, list[tuple[int, str]]] | None = None
 
     def validate(self, value: str) -> bool:
         """An id a row can have: a huge number is refused here, not by the database (a 500)."""
@@ -78,16 +77,19 @@ class LookupFilter(FilterEqual):
         """The chosen row's id as a number: PostgreSQL refuses `integer = varchar`."""
         return int(value)
 
-    def get_options(self, view: Any) -> list[tuple[int, str]] | None:
+    def get_options(self, view: Any) -> list[tuple[str, str]] | None:
+        """The rows' ids and labels, read at most once a minute, kept by the view: the filter
+        belongs to the view's class, which every application in the process (the tests) shares."""
         if not has_request_context():
             return None
-        now = time.monotonic()
-        if self._cached is None or now - self._cached[0] > self.ttl_seconds:
+
+        def read() -> list[tuple[str, str]]:
             rows = db.session.execute(
                 select(self.model.id, self.label_column).order_by(self.label_column)
             )
-            self._cached = (now, [(str(i), label) for i, label in rows])
-        return self._cached[1]
+            return [(str(i), label) for i, label in rows]
+
+        return kept.kept(view._kept, ("lookup", id(self)), read, self.ttl_seconds)
 
 
 def links_formatter(arg: str, *links: tuple[str, Any]):
