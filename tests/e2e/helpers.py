@@ -150,7 +150,7 @@ def open_case(page: Page, text: str) -> None:
     search_cases(page, text)
     rows = page.locator("table.model-list tbody tr")
     expect(rows).to_have_count(1)
-    click_to_load(page, rows.locator("a[href*='/admin/case/details/']"))
+    click_to_load(page, rows.locator("td.list-buttons-column a:has(span.fa-eye)"))
     expect(page.locator("#case-status")).to_be_visible()
 
 
